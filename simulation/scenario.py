@@ -1,0 +1,376 @@
+"""The scenario schema: everything that defines one simulated world.
+
+Every default of the model lives here and nowhere else.  A scenario file is parsed once, at
+the edge (``simulation.scenario_io``), into these frozen pydantic models; the model receives
+the validated object and never reads files.  Unknown keys are errors (``extra="forbid"``), so
+a misspelt parameter cannot be silently ignored.
+
+Each field's ``description`` is its documentation; ``alliance-sim validate`` and the resolved
+scenario written beside every run use them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class Frozen(BaseModel):
+    """Base for every schema block: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------------------
+# World: the states, generated from distributions and/or listed explicitly
+# --------------------------------------------------------------------------------------
+
+
+class Beta(Frozen):
+    """A Beta(a, b) distribution on [0, 1]."""
+
+    distribution: Literal["beta"] = "beta"
+    a: Positive = 2.0
+    b: Positive = 2.0
+
+
+class Uniform(Frozen):
+    """A uniform distribution on [low, high]."""
+
+    distribution: Literal["uniform"] = "uniform"
+    low: float = 0.0
+    high: float = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Uniform":
+        if self.high < self.low:
+            raise ValueError("expected high >= low")
+        return self
+
+
+class LogNormal(Frozen):
+    """A log-normal distribution: exp(N(mean, sd))."""
+
+    distribution: Literal["lognormal"] = "lognormal"
+    mean: float = 0.0
+    sd: NonNeg = 1.0
+
+
+class Pareto(Frozen):
+    """A Pareto (type I) distribution with minimum ``scale`` and tail index ``shape``."""
+
+    distribution: Literal["pareto"] = "pareto"
+    shape: Positive = 1.5
+    scale: Positive = 1.0
+
+
+UnitDistribution = Annotated[Union[Beta, Uniform], Field(discriminator="distribution")]
+PositiveDistribution = Annotated[Union[LogNormal, Pareto, Uniform], Field(discriminator="distribution")]
+
+
+class Generate(Frozen):
+    """States drawn at random (from the world's seed) in addition to any listed states."""
+
+    count: Annotated[int, Field(ge=0, le=20000)] = Field(0, description="number of generated states, named S001, S002, ...")
+    capability: PositiveDistribution = Field(default_factory=LogNormal, description="capability p")
+    regime: UnitDistribution = Field(default_factory=lambda: Beta(a=1.5, b=1.5), description="regime position r (0 autocracy, 1 democracy)")
+    sovereignty: UnitDistribution = Field(default_factory=Beta, description="sovereignty preference sigma")
+    governance: UnitDistribution = Field(default_factory=lambda: Beta(a=3.0, b=2.0), description="governance quality g")
+    map_size: Positive = Field(10000.0, description="side of the square (km) in which generated capitals are placed uniformly")
+
+
+class StateSpec(Frozen):
+    """One explicitly listed state."""
+
+    name: Annotated[str, Field(min_length=1)]
+    capability: Positive = Field(description="capability p (any positive unit; only shares matter)")
+    regime: Unit = Field(description="regime position r in [0,1] (0 autocracy, 1 democracy)")
+    sovereignty: Unit = Field(0.5, description="sovereignty preference sigma in [0,1]")
+    governance: Unit = Field(0.6, description="governance quality g in [0,1]")
+    stability: Unit | None = Field(None, description="initial internal stability h; default: equal to governance")
+    location: tuple[float, float] | None = Field(None, description="capital position (x, y) in km; needed unless the world has a distance file")
+    policy: tuple[Unit, ...] | None = Field(None, description="initial foreign-policy position f (one value per policy dimension); default drawn")
+
+
+class World(Frozen):
+    """Who the states are and where they stand."""
+
+    seed: int | None = Field(None, ge=0, description="seed for drawing the world; default: derived from the run seed, so each replication draws a new world")
+    generate: Generate = Field(default_factory=Generate)
+    states: tuple[StateSpec, ...] = Field((), description="explicitly listed states (listed first, before generated ones)")
+    distance_file: str | None = Field(None, description="CSV of capital distances with columns a,b,km (state names); replaces locations. Relative paths are relative to the scenario file")
+    proximity_scale: Positive = Field(2000.0, description="lambda in prox_ij = exp(-d_ij / lambda), km")
+    policy_dims: Annotated[int, Field(ge=1, le=10)] = Field(2, description="K, the number of foreign-policy dimensions")
+    policy_regime_loading: Unit = Field(0.6, description="how much the drawn first policy dimension follows the regime: f_i0 = L*r_i + (1-L)*u_i")
+
+    @model_validator(mode="after")
+    def _has_states(self) -> "World":
+        if self.generate.count + len(self.states) < 2:
+            raise ValueError("expected at least 2 states (generate.count plus listed states)")
+        names = [s.name for s in self.states]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"expected unique state names; repeated: {', '.join(dup)}")
+        for s in self.states:
+            if s.policy is not None and len(s.policy) != self.policy_dims:
+                raise ValueError(f"state {s.name}: expected policy with {self.policy_dims} values (policy_dims)")
+        return self
+
+
+class Rivalry(Frozen):
+    """An enduring rivalry between two named states: raises their baseline antagonism."""
+
+    a: str
+    b: str
+    intensity: Unit = 1.0
+
+
+# --------------------------------------------------------------------------------------
+# Institutions
+# --------------------------------------------------------------------------------------
+
+
+class FounderSelector(Frozen):
+    """Founders chosen by rank instead of by name, e.g. the 8 most democratic states."""
+
+    by: Literal["capability", "regime", "governance", "sovereignty", "x", "y"]
+    order: Literal["highest", "lowest"] = "highest"
+    count: Annotated[int, Field(ge=1)]
+
+
+class HegemonicParams(Frozen):
+    """Rules of a hegemonic internal-control alliance (NATO-like)."""
+
+    interference: Unit = Field(0.10, description="regime pull: r_i += interference * (r_leader - r_i) each step")
+    planning: Unit = Field(0.15, description="planning pull: f_i += planning * (f_leader - f_i) each step")
+    umbrella: Unit = Field(0.5, description="security umbrella: members' crisis hazard is multiplied by (1 - umbrella)")
+    deterrence: Unit = Field(0.6, description="collective defence: outsiders' dispute onset against a member is multiplied by 1 - deterrence * P_bloc / (P_bloc + p_outsider)")
+    suppression: NonNeg = Field(0.02, description="per-step fall of tension between members (absolute), the leader suppressing quarrels")
+    dispute_control: Unit = Field(0.5, description="probability that the leader stops a dispute between members from escalating")
+    polarisation: NonNeg = Field(0.02, description="per-step rise of tension between members and outsiders, times the bloc's share of world capability")
+    counter_threat: Unit = Field(0.2, description="counter-threat cooperation: blocks threat spread between members and adds to threat decay")
+    entrapment: Unit = Field(0.3, description="when a member fights, its allies' tension with the opponent rises by entrapment * (1 - T)")
+    admission_distance: Unit = Field(0.35, description="only states with |r_i - r_leader| <= admission_distance are admitted")
+    grievance_rate: NonNeg = Field(1.0, description="grievance accrual G_i += grievance_rate * sigma_i * |imposed change|")
+    burden: Unit = Field(0.005, description="yearly capability cost of membership (fraction)")
+
+
+class DialogueParams(Frozen):
+    """Rules of a sovereign dialogue platform (SCO-like)."""
+
+    dialogue_intensity: NonNeg = Field(0.03, description="delta: per-step fall of tension between members is delta * chi")
+    consensus_cost: NonNeg = Field(2.0, description="lambda_c in chi = 1 / (1 + lambda_c * (n-1)/N0 * heterogeneity)")
+    consensus_reference: Positive = Field(10.0, description="N0, the size at which (n-1) counts as one unit of consensus cost")
+    settlement: Unit = Field(0.6, description="probability (times chi) that a dispute between members is settled by dialogue")
+    convergence: Unit = Field(0.02, description="voluntary policy convergence: f_i += convergence * chi * (mean f of members - f_i)")
+    counter_threat: Unit = Field(0.5, description="counter-threat cooperation (the platform's core task)")
+    admission_distance: Unit = Field(1.0, description="admits states with |r_i - mean member r| <= admission_distance (1 = open to all)")
+    burden: Unit = Field(0.001, description="yearly capability cost of membership (fraction)")
+
+
+class _InstitutionBase(Frozen):
+    founders: list[str] | FounderSelector = Field(description="founding members: a list of state names or a selector")
+    description: str = ""
+
+
+class Hegemonic(_InstitutionBase):
+    kind: Literal["hegemonic"]
+    leader: str | None = Field(None, description="leader's name; default: the strongest founder")
+    params: HegemonicParams = Field(default_factory=HegemonicParams)
+
+
+class Dialogue(_InstitutionBase):
+    kind: Literal["dialogue"]
+    params: DialogueParams = Field(default_factory=DialogueParams)
+
+
+Institution = Annotated[Union[Hegemonic, Dialogue], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------------------
+# Dynamics: the world's rules, shared by all institutions
+# --------------------------------------------------------------------------------------
+
+
+class TensionParams(Frozen):
+    relaxation: Unit = Field(0.1, description="alpha in T <- T + alpha (T* - T) + noise")
+    baseline: Unit = Field(0.1, description="antagonism between identical states")
+    regime_weight: NonNeg = Field(0.6, description="weight of squared regime distance (r_i - r_j)^2 in T*")
+    policy_weight: NonNeg = Field(0.5, description="weight of mean squared policy distance |f_i - f_j|^2 / K in T*")
+    rivalry_weight: NonNeg = Field(0.5, description="weight of rivalry R_ij in T*")
+    noise: NonNeg = Field(0.02, description="sd of each state's yearly mood shock e_i; dyad noise is (e_i + e_j) / sqrt(2)")
+
+
+class ThreatParams(Frozen):
+    emergence: Unit = Field(0.03, description="yearly probability of a new transboundary threat is emergence * (1 - h_i)")
+    size: Unit = Field(0.4, description="threat level added when a threat emerges")
+    spread: Unit = Field(0.15, description="threat inflow: spread * proximity-weighted mean of others' threat (unblocked part)")
+    decay: Unit = Field(0.1, description="yearly decay of threat")
+    cooperation_decay: Unit = Field(0.3, description="extra decay per unit of counter-threat cooperation")
+    erosion: NonNeg = Field(0.1, description="yearly fall of stability per unit of threat")
+
+
+class InternalParams(Frozen):
+    recovery: Unit = Field(0.1, description="h <- h + recovery (g - h) - erosion tau")
+    crisis_base: Unit = Field(0.08, description="q0 in hazard q0 (1-g) (1 + k_tau tau) (1 + k_h (1-h)) (1 - umbrella)")
+    crisis_threat_factor: NonNeg = Field(2.0, description="k_tau")
+    crisis_stability_factor: NonNeg = Field(1.0, description="k_h: low stability raises the hazard")
+    crisis_stability_drop: Unit = Field(0.3, description="stability lost in a crisis")
+    crisis_regime_shock: NonNeg = Field(0.1, description="sd of the regime shift a crisis causes")
+    crisis_policy_shock: NonNeg = Field(0.1, description="sd of the policy shift a crisis causes")
+
+
+class ConflictParams(Frozen):
+    dispute_base: Unit = Field(0.02, description="d0: dispute onset probability per dyad-year at T=1, proximity 1, no deterrence")
+    tension_exponent: Positive = Field(2.0, description="gamma in onset d0 T^gamma prox (1 - D)")
+    escalation: Unit = Field(0.15, description="a dispute escalates to conflict with probability escalation * T")
+    dispute_tension: Unit = Field(0.05, description="tension rise after a dispute: T += dispute_tension (1 - T)")
+    conflict_tension: Unit = Field(0.3, description="tension rise after a conflict: T += conflict_tension (1 - T)")
+    capability_loss: Unit = Field(0.1, description="capability lost in a conflict, times the opponent's relative strength")
+    stability_loss: Unit = Field(0.2, description="stability lost by both sides in a conflict")
+
+
+class CapabilityParams(Frozen):
+    growth_mean: float = Field(0.02, description="mean yearly log-growth of capability")
+    growth_sd: NonNeg = Field(0.03, description="sd of yearly log-growth")
+
+
+class MembershipParams(Frozen):
+    review_rate: Unit = Field(0.2, description="yearly probability that a state reviews its memberships (a crisis forces a review)")
+    join_threshold: float = Field(0.05, description="join the best institution whose utility exceeds this")
+    leave_threshold: float = Field(-0.05, description="leave an institution whose utility falls below this")
+    grievance_limit: Positive = Field(1.0, description="a member whose grievance exceeds this leaves a hegemonic alliance")
+    grievance_decay: Unit = Field(0.1, description="yearly decay of grievance")
+    max_memberships: Annotated[int, Field(ge=1)] = Field(1, description="institutions a state may belong to at once")
+    umbrella_value: NonNeg = Field(1.0, description="utility weight of elite security: umbrella * (1 - g_i)")
+    defence_value: NonNeg = Field(1.0, description="utility weight of collective defence: deterrence * z_i (z_i: worst proximate tension)")
+    dialogue_value: NonNeg = Field(3.0, description="utility weight of dispute management: dialogue_intensity / relaxation * chi * z_i")
+    threat_value: NonNeg = Field(1.0, description="utility weight of counter-threat work: counter_threat * tau_i")
+    control_cost: NonNeg = Field(1.0, description="utility weight of lost sovereignty: sigma_i * control")
+    adaptation_cost: NonNeg = Field(1.0, description="utility weight of regime adaptation: (r_i - r_leader)^2")
+    burden_cost: NonNeg = Field(10.0, description="utility weight of the yearly burden")
+
+
+class Dynamics(Frozen):
+    tension: TensionParams = Field(default_factory=TensionParams)
+    threats: ThreatParams = Field(default_factory=ThreatParams)
+    internal: InternalParams = Field(default_factory=InternalParams)
+    conflict: ConflictParams = Field(default_factory=ConflictParams)
+    capability: CapabilityParams = Field(default_factory=CapabilityParams)
+    membership: MembershipParams = Field(default_factory=MembershipParams)
+
+
+class Mechanisms(Frozen):
+    """Switches: each turns one mechanism off entirely (its effect becomes zero)."""
+
+    threat_emergence: bool = True
+    threat_spread: bool = True
+    counter_threat: bool = True
+    crises: bool = True
+    umbrella: bool = True
+    regime_pull: bool = True
+    planning_pull: bool = True
+    grievance: bool = True
+    suppression: bool = True
+    polarisation: bool = True
+    dialogue: bool = True
+    consensus_capacity: bool = Field(True, description="off: chi = 1 whatever the size and heterogeneity")
+    policy_convergence: bool = True
+    settlement: bool = True
+    deterrence: bool = True
+    escalation: bool = True
+    entrapment: bool = True
+    capability_growth: bool = True
+    burden: bool = True
+    membership: bool = Field(True, description="off: memberships stay as founded")
+
+
+# --------------------------------------------------------------------------------------
+# Scheduled events
+# --------------------------------------------------------------------------------------
+
+
+class _Event(Frozen):
+    step: Annotated[int, Field(ge=1)] = Field(description="the step at whose start the event happens")
+
+
+class ThreatEvent(_Event):
+    kind: Literal["threat"]
+    states: list[str] = Field(description="state names hit by a transboundary threat")
+    level: Unit = Field(0.8, description="threat level set")
+
+
+class CrisisEvent(_Event):
+    kind: Literal["crisis"]
+    states: list[str]
+
+
+class RivalryEvent(_Event):
+    kind: Literal["rivalry"]
+    a: str
+    b: str
+    intensity: Unit
+
+
+class JoinEvent(_Event):
+    kind: Literal["join"]
+    state: str
+    institution: str
+
+
+class LeaveEvent(_Event):
+    kind: Literal["leave"]
+    state: str
+    institution: str
+
+
+class ParamEvent(_Event):
+    kind: Literal["set_param"]
+    institution: str
+    param: str
+    value: float
+
+
+Event = Annotated[
+    Union[ThreatEvent, CrisisEvent, RivalryEvent, JoinEvent, LeaveEvent, ParamEvent],
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------------------
+# The scenario
+# --------------------------------------------------------------------------------------
+
+
+class Scenario(Frozen):
+    """One world: states, rivalries, institutions, rules, events, length and seed."""
+
+    name: str = Field("scenario", description="short name, used in output folder names")
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = Field(1, description="seed of the run's random number streams")
+    steps: Annotated[int, Field(ge=0, le=100000)] = Field(100, description="steps (years) to simulate")
+    world: World = Field(default_factory=lambda: World(generate=Generate(count=60)))
+    rivalries: tuple[Rivalry, ...] = ()
+    institutions: dict[str, Institution] = Field(default_factory=dict, description="institutions by name")
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms)
+    events: tuple[Event, ...] = ()
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> "Scenario":
+        for name, inst in self.institutions.items():
+            if isinstance(inst, Hegemonic) and isinstance(inst.founders, list) and inst.leader and inst.leader not in inst.founders:
+                raise ValueError(f"institution {name}: expected the leader {inst.leader!r} among the founders")
+        for ev in self.events:
+            if isinstance(ev, (JoinEvent, LeaveEvent, ParamEvent)) and ev.institution not in self.institutions:
+                raise ValueError(f"event at step {ev.step}: unknown institution {ev.institution!r}; expected one of {sorted(self.institutions)}")
+            if isinstance(ev, ParamEvent):
+                inst = self.institutions[ev.institution]
+                if ev.param not in type(inst.params).model_fields:
+                    raise ValueError(f"event at step {ev.step}: {ev.institution} has no parameter {ev.param!r}; expected one of {sorted(type(inst.params).model_fields)}")
+        return self
