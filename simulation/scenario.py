@@ -150,7 +150,7 @@ class HegemonicParams(Frozen):
     planning: Unit = Field(0.15, description="planning pull: f_i += planning * (f_leader - f_i) each step")
     umbrella: Unit = Field(0.5, description="security umbrella: members' crisis hazard is multiplied by (1 - umbrella)")
     deterrence: Unit = Field(0.6, description="collective defence: outsiders' dispute onset against a member is multiplied by 1 - deterrence * P_bloc / (P_bloc + p_outsider)")
-    suppression: NonNeg = Field(0.02, description="per-step fall of tension between members (absolute), the leader suppressing quarrels")
+    suppression: NonNeg = Field(0.01, description="per-step fall of tension between members (absolute), the leader suppressing quarrels")
     dispute_control: Unit = Field(0.5, description="probability that the leader stops a dispute between members from escalating")
     polarisation: NonNeg = Field(0.02, description="per-step rise of tension between members and outsiders, times the bloc's share of world capability")
     counter_threat: Unit = Field(0.2, description="counter-threat cooperation: blocks threat spread between members and adds to threat decay")
@@ -203,7 +203,7 @@ class TensionParams(Frozen):
     regime_weight: NonNeg = Field(0.6, description="weight of squared regime distance (r_i - r_j)^2 in T*")
     policy_weight: NonNeg = Field(0.5, description="weight of mean squared policy distance |f_i - f_j|^2 / K in T*")
     rivalry_weight: NonNeg = Field(0.5, description="weight of rivalry R_ij in T*")
-    noise: NonNeg = Field(0.02, description="sd of each state's yearly mood shock e_i; dyad noise is (e_i + e_j) / sqrt(2)")
+    noise: NonNeg = Field(0.03, description="sd of each state's yearly mood shock e_i; dyad noise is (e_i + e_j) / sqrt(2)")
 
 
 class ThreatParams(Frozen):
@@ -226,8 +226,8 @@ class InternalParams(Frozen):
 
 
 class ConflictParams(Frozen):
-    dispute_base: Unit = Field(0.02, description="d0: dispute onset probability per dyad-year at T=1, proximity 1, no deterrence")
-    tension_exponent: Positive = Field(2.0, description="gamma in onset d0 T^gamma prox (1 - D)")
+    dispute_base: Unit = Field(0.2, description="d0: dispute onset probability per dyad-year at T=1, proximity 1, no deterrence")
+    tension_exponent: Positive = Field(1.5, description="gamma in onset d0 T^gamma prox (1 - D)")
     escalation: Unit = Field(0.15, description="a dispute escalates to conflict with probability escalation * T")
     dispute_tension: Unit = Field(0.05, description="tension rise after a dispute: T += dispute_tension (1 - T)")
     conflict_tension: Unit = Field(0.3, description="tension rise after a conflict: T += conflict_tension (1 - T)")
@@ -242,6 +242,7 @@ class CapabilityParams(Frozen):
 
 class MembershipParams(Frozen):
     review_rate: Unit = Field(0.2, description="yearly probability that a state reviews its memberships (a crisis forces a review)")
+    utility_noise: NonNeg = Field(0.1, description="sd of each reviewing state's idiosyncratic view of each institution (a new government's judgement), added to its utility")
     join_threshold: float = Field(0.05, description="join the best institution whose utility exceeds this")
     leave_threshold: float = Field(-0.05, description="leave an institution whose utility falls below this")
     grievance_limit: Positive = Field(1.0, description="a member whose grievance exceeds this leaves a hegemonic alliance")

@@ -1,0 +1,294 @@
+"""The ``run`` and ``validate`` sub-commands: one scenario in, one results folder out.
+
+A run folder holds ``timeseries.csv`` (tidy: step, metric, scope, value),
+``scenario.resolved.yaml`` (every setting, defaults included; re-running it reproduces the
+CSV byte for byte) and ``overview.png``.  The folder is assembled under a temporary name
+beside its destination and renamed into place only when complete, so a failure or Ctrl-C
+never leaves a half-written folder and never damages earlier results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from simulation.errors import UserError
+from simulation.scenario import Scenario
+
+if TYPE_CHECKING:  # pandas is imported lazily so that --help stays fast
+    import pandas as pd
+
+TIMESERIES_FILE = "timeseries.csv"
+RESOLVED_FILE = "scenario.resolved.yaml"
+OVERVIEW_FILE = "overview.png"
+DEFAULT_RUNS_DIR = Path("results") / "runs"
+
+#: The summary's last column averages this many final steps (fewer if the run is shorter).
+SUMMARY_WINDOW = 50
+WORLD_METRICS = (
+    "mean_tension",
+    "dispute_rate",
+    "conflict_rate",
+    "crisis_rate",
+    "mean_stability",
+    "aligned_share_hegemonic",
+    "aligned_share_dialogue",
+)
+INSTITUTION_METRICS = ("size", "member_tension", "cohesion", "autonomy", "regime_heterogeneity", "survival")
+UNITS = {
+    "mean_tension": "0-1",
+    "dispute_rate": "per 1000 dyad-years",
+    "conflict_rate": "per 1000 dyad-years",
+    "crisis_rate": "per 100 state-years",
+    "mean_stability": "0-1",
+    "aligned_share_hegemonic": "share of states",
+    "aligned_share_dialogue": "share of states",
+    "size": "states",
+    "member_tension": "0-1",
+    "cohesion": "S-score, -1..1",
+    "autonomy": "0-1",
+    "regime_heterogeneity": "sd of regime",
+    "survival": "1 alive, 0 dissolved",
+}
+#: Values at least this large, or this close to zero, are printed in scientific notation.
+LARGE_VALUE = 1e5
+SMALL_VALUE = 1e-3
+
+
+def register(subparsers: Any) -> None:
+    """Add ``run`` and ``validate`` to the top-level ``alliance-sim`` parser."""
+    run = subparsers.add_parser(
+        "run",
+        help="run one scenario; print a summary and write timeseries.csv, scenario.resolved.yaml, overview.png",
+        description="Run one scenario file and write its results folder. Exit 2 on a mistake in the "
+        "scenario or the options (nothing is written then).",
+    )
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file (see scenarios/)")
+    run.add_argument("--steps", type=_non_negative_int, metavar="N", help="number of steps (years); default: the scenario's")
+    run.add_argument("--seed", type=_non_negative_int, metavar="S", help="random seed; default: the scenario's")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="change one setting, e.g. --set institutions.Atlantic.params.interference=0.2 (repeatable; applied in order)",
+    )
+    run.add_argument("--out", metavar="DIR", help=f"results folder (default: {DEFAULT_RUNS_DIR}/<scenario name>-seed<S>/)")
+    run.add_argument("--force", action="store_true", help="replace the results folder if it already holds files")
+    run.set_defaults(func=run_command)
+
+    validate = subparsers.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Check each scenario file (schema and names). Exit 0 if all are valid, 2 otherwise.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    validate.set_defaults(func=validate_command)
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# run
+# --------------------------------------------------------------------------------------
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Load, check, run, summarise and write one scenario."""
+    from simulation import runner
+    from simulation.scenario_io import Override, check_scenario, load_scenario_with_source
+
+    started = time.perf_counter()
+    overrides: list[str | Override] = list(args.set)
+    if args.seed is not None:
+        overrides.append(Override(("seed",), args.seed, f"--seed {args.seed}"))
+    if args.steps is not None:
+        overrides.append(Override(("steps",), args.steps, f"--steps {args.steps}"))
+    scenario, source = load_scenario_with_source(args.scenario, overrides)
+    out = Path(args.out) if args.out else default_out_dir(scenario)
+    _refuse_existing(out, force=args.force)
+    check_scenario(scenario, source)
+
+    simulated = time.perf_counter()
+    table = runner.run_scenario(scenario)
+    simulated = time.perf_counter() - simulated
+
+    print(summary_table(table, scenario))
+    write_run(out, table, scenario, force=args.force)
+    print(f"\nwrote {out}{os.sep} ({TIMESERIES_FILE}, {RESOLVED_FILE}, {OVERVIEW_FILE})")
+    print(f"simulated {scenario.steps} steps in {simulated:.2f} s; wall time {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def default_out_dir(scenario: Scenario) -> Path:
+    """``results/runs/<name>-seed<S>`` with the name made safe for a folder name."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", scenario.name).strip("._") or "scenario"
+    return DEFAULT_RUNS_DIR / f"{name}-seed{scenario.seed}"
+
+
+def _refuse_existing(out: Path, *, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise UserError(f"{out} already holds results; add --force to replace them, or choose another folder with --out")
+
+
+def tidy_timeseries(table: pd.DataFrame) -> pd.DataFrame:
+    """The time series in its stored form: the four columns, fixed dtypes, sorted by step,
+    metric and scope, so equal runs give equal bytes."""
+    from simulation.runner import TIMESERIES_COLUMNS
+
+    df = table.loc[:, list(TIMESERIES_COLUMNS)].copy()
+    df["step"] = df["step"].astype("int64")
+    df["metric"] = df["metric"].astype(str)
+    df["scope"] = df["scope"].astype(str)
+    df["value"] = df["value"].astype("float64")
+    return df.sort_values(["step", "metric", "scope"], kind="stable").reset_index(drop=True)
+
+
+def write_timeseries(table: pd.DataFrame, path: Path) -> None:
+    """Write the tidy CSV; floats use Python's shortest exact form, so they read back equal."""
+    tidy_timeseries(table).to_csv(path, index=False, lineterminator="\n", float_format=None)
+
+
+def write_run(out: Path, table: pd.DataFrame, scenario: Scenario, *, force: bool) -> None:
+    """Write the three result files into ``out``, atomically (see module docstring)."""
+    from simulation.overview import plot_overview
+    from simulation.scenario_io import dump_resolved
+
+    out = Path(os.path.abspath(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = _new_sibling(out, "partial")
+    partial.mkdir()
+    try:
+        write_timeseries(table, partial / TIMESERIES_FILE)
+        (partial / RESOLVED_FILE).write_text(dump_resolved(scenario, relative_to=out), encoding="utf-8")
+        plot_overview(tidy_timeseries(table), partial / OVERVIEW_FILE, _figure_title(scenario))
+        _move_into_place(partial, out, force=force)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def _new_sibling(out: Path, label: str) -> Path:
+    """A hidden, unused name beside ``out`` (same file system, so renaming is atomic)."""
+    base = out.parent / f".{out.name}.{label}-{os.getpid()}"
+    candidate, n = base, 0
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def _move_into_place(partial: Path, out: Path, *, force: bool) -> None:
+    """Rename the finished folder to ``out``; an old ``out`` is set aside first and deleted
+    only after the new one is in place (and restored if that rename fails)."""
+    if not out.exists():
+        os.rename(partial, out)
+        return
+    _refuse_existing(out, force=force)  # the folder may have filled while we were running
+    old = _new_sibling(out, "old")
+    os.rename(out, old)
+    try:
+        os.rename(partial, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _figure_title(scenario: Scenario) -> str:
+    kinds = ", ".join(f"{name} ({inst.kind})" for name, inst in scenario.institutions.items()) or "no institutions"
+    return f"{scenario.name} — seed {scenario.seed}, {scenario.steps} steps — {kinds}"
+
+
+def _fmt(value: float) -> str:
+    if value is None or math.isnan(value):
+        return "n/a"
+    if float(value).is_integer() and abs(value) < LARGE_VALUE:
+        return str(int(value))
+    if abs(value) >= LARGE_VALUE or abs(value) < SMALL_VALUE:
+        return f"{value:.3e}"
+    return f"{value:.3f}"
+
+
+def summary_table(table: pd.DataFrame, scenario: Scenario) -> str:
+    """A fixed-width table of key metrics: at step 0, at the last step, and their mean over
+    the last ``SUMMARY_WINDOW`` steps (world first, then each institution)."""
+    df = tidy_timeseries(table)
+    last = int(df["step"].max()) if len(df) else 0
+    first_in_window = max(1, last - min(SUMMARY_WINDOW, last) + 1) if last > 0 else 0
+    window = df[df["step"] >= first_in_window]
+    indexed = df.set_index(["metric", "scope", "step"])["value"]
+    means = window.groupby(["metric", "scope"])["value"].mean()
+
+    headers = ("", "unit", "step 0", f"step {last}", f"mean {first_in_window}-{last}")
+    rows: list[tuple[str, ...] | str] = []
+
+    def block(title: str, scope: str, metrics: tuple[str, ...]) -> None:
+        rows.append(title)
+        for metric in metrics:
+            if (metric, scope) not in means.index:
+                continue
+            start = indexed.get((metric, scope, 0), math.nan)
+            end = indexed.get((metric, scope, last), math.nan)
+            rows.append((f"  {metric}", UNITS.get(metric, ""), _fmt(start), _fmt(end), _fmt(means[(metric, scope)])))
+
+    block("world", "world", WORLD_METRICS)
+    for name, inst in scenario.institutions.items():
+        block(f"{name} ({inst.kind})", name, INSTITUTION_METRICS)
+
+    cells = [headers, *(r for r in rows if isinstance(r, tuple))]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(headers))]
+
+    def line(cols: tuple[str, ...]) -> str:
+        return "  ".join([cols[0].ljust(widths[0]), cols[1].ljust(widths[1]), *(c.rjust(w) for c, w in zip(cols[2:], widths[2:]))]).rstrip()
+
+    n_states = scenario.world.generate.count + len(scenario.world.states)
+    out = [
+        f"{scenario.name}: {n_states} states, {len(scenario.institutions)} institutions, {scenario.steps} steps, seed {scenario.seed}",
+        "",
+        line(headers),
+        "-" * len(line(headers)),
+    ]
+    for r in rows:
+        out.append(line(r) if isinstance(r, tuple) else r)
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------
+# validate
+# --------------------------------------------------------------------------------------
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """Check each file; report every problem, not just the first file's."""
+    from simulation.scenario_io import check_scenario, load_scenario_with_source
+
+    failed = 0
+    for file in args.files:
+        try:
+            scenario, source = load_scenario_with_source(file)
+            check_scenario(scenario, source)
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        n_states = scenario.world.generate.count + len(scenario.world.states)
+        print(f"ok {file} ({n_states} states, {len(scenario.institutions)} institutions, {scenario.steps} steps)")
+    return 2 if failed else 0

@@ -1,0 +1,84 @@
+"""The ``sweep``, ``report`` and ``reproduce`` sub-commands of ``alliance-sim``.
+
+Heavy modules are imported inside the handlers so that ``alliance-sim --help`` and the
+other sub-commands stay fast.  Exit codes: 0 success; 1 some runs failed (``sweep``) or
+results differ (``reproduce``); 2 a user mistake (raised as ``UserError``); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+def register(subparsers: Any) -> None:
+    """Add the experiment sub-commands to the top-level ``alliance-sim`` parser."""
+    sweep = subparsers.add_parser(
+        "sweep",
+        help="run an experiment file (scenarios x design x replications) into a results folder",
+        description="Run every run of an experiment and store the results in results/<name>/ "
+        "(manifest.json, runs/*.parquet, summary.csv, figures/, report.md). "
+        "Exit 0 when every run succeeded, 1 when some failed (they are recorded; "
+        "rerun them with --resume), 2 on a mistake in the input files.",
+    )
+    sweep.add_argument("experiment", help="experiment YAML file (see docs/experiments.md)")
+    sweep.add_argument("--executor", choices=EXECUTORS, default=None,
+                       help="where runs execute (default: processes; dask when --scheduler/--scheduler-file is given)")
+    sweep.add_argument("--workers", type=int, default=None,
+                       help="worker processes for 'processes' or a local dask cluster (default: one per core)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDR", help="address of a running dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler-file", metavar="F", help="dask scheduler file (as written by dask-jobqueue / dask-scheduler --scheduler-file)")
+    mode = sweep.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="run only the runs missing (or failed) in an existing results folder")
+    mode.add_argument("--force", action="store_true", help="delete the results already in the folder and start again")
+    sweep.add_argument("--out", metavar="DIR", help="results folder (default: results/<experiment name>)")
+    sweep.set_defaults(func=_sweep)
+
+    report = subparsers.add_parser(
+        "report",
+        help="rebuild summary.csv, figures and report.md from a results folder",
+        description="Rebuild summary.csv, figures/ and report.md from the stored runs; never runs the model.",
+    )
+    report.add_argument("results", help="results folder written by 'alliance-sim sweep'")
+    report.set_defaults(func=_report)
+
+    reproduce = subparsers.add_parser(
+        "reproduce",
+        help="re-run recorded runs and compare with the stored results",
+        description="Re-run the first K successful runs recorded in the manifest (all by default) "
+        "and compare them with the stored results. Exit 0 when identical, 1 with a list of differences.",
+    )
+    reproduce.add_argument("results", help="results folder written by 'alliance-sim sweep'")
+    reproduce.add_argument("--runs", type=int, default=None, metavar="K", help="number of runs to re-run (the first K in the manifest's order)")
+    reproduce.add_argument("--workers", type=int, default=1, help="worker processes (default 1: serial)")
+    reproduce.set_defaults(func=_reproduce)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from simulation.experiments.sweep import sweep_command
+
+    return sweep_command(
+        args.experiment,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        scheduler_file=args.scheduler_file,
+        resume=args.resume,
+        force=args.force,
+        out=args.out,
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    from simulation.experiments.report import report_command
+
+    return report_command(args.results)
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from simulation.experiments.reproduce import reproduce_command
+
+    return reproduce_command(args.results, runs=args.runs, workers=args.workers)

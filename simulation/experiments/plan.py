@@ -1,0 +1,138 @@
+"""The run table: one row per scenario x design point x replication, with stable ids.
+
+A plan is derived only from the experiment file and the scenario files it names, so the
+same files always give the same plan: ``--resume`` and ``reproduce`` rebuild it and find the
+same run ids, seeds and parameter values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from simulation.errors import ScenarioError, UserError
+from simulation.experiments.design import DesignPoints, sample
+from simulation.experiments.schema import ExperimentFile
+from simulation.experiments.seeds import design_seed, replication_seeds
+
+#: Minimum zero-padding of point and replication numbers in run ids (ids sort in plan order).
+POINT_DIGITS = 4
+REPLICATION_DIGITS = 3
+
+
+@dataclass(frozen=True)
+class Run:
+    """One simulation: a scenario, a design point, a replication and its seed."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything needed to execute (or re-execute) every run of an experiment."""
+
+    source: ExperimentFile
+    scenario_texts: dict[str, str]
+    points: DesignPoints
+    seeds: tuple[int, ...]
+    design_seed: int
+    runs: tuple[Run, ...]
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.scenario_texts)
+
+    def scenario_data(self) -> dict[str, dict[str, Any]]:
+        """The resolved scenarios as plain data (parsed from the texts the results folder keeps)."""
+        return {label: yaml.safe_load(text) for label, text in self.scenario_texts.items()}
+
+
+def run_id(label: str, point: int, replication: int, n_points: int, n_replications: int) -> str:
+    """A stable, sortable, file-name-safe id such as ``control-p0000-r007``."""
+    pw = max(POINT_DIGITS, len(str(n_points - 1)))
+    rw = max(REPLICATION_DIGITS, len(str(n_replications - 1)))
+    return f"{label}-p{point:0{pw}d}-r{replication:0{rw}d}"
+
+
+def make_runs(labels: list[str], n_points: int, seeds: list[int]) -> tuple[Run, ...]:
+    """The runs in execution order: point-major, then replication, then scenario.
+
+    Interleaving scenarios keeps partial results (and the ETA) balanced across scenarios.
+    Replication ``k`` has seed ``seeds[k]`` whatever the scenario and point: common random
+    numbers.
+    """
+    return tuple(
+        Run(run_id(label, point, rep, n_points, len(seeds)), label, point, rep, seed)
+        for point in range(n_points)
+        for rep, seed in enumerate(seeds)
+        for label in labels
+    )
+
+
+def resolve_scenarios(source: ExperimentFile) -> dict[str, str]:
+    """Load each scenario with the experiment's overrides (and ``steps``) and return its
+    resolved YAML text (every default written out), labelled by file stem."""
+    from simulation.scenario_io import dump_resolved, load_scenario
+
+    exp = source.experiment
+    overrides = dict(exp.overrides)
+    if exp.steps is not None:
+        overrides["steps"] = exp.steps
+    texts: dict[str, str] = {}
+    for index, (label, rel) in enumerate(zip(exp.labels, exp.scenarios)):
+        path = source.scenario_path(index)
+        if not path.is_file():
+            raise source.error(f"scenario file not found: {path}; expected a path relative to the experiment file", "scenarios", index)
+        try:
+            scenario = load_scenario(path, overrides)
+        except ScenarioError as exc:
+            raise UserError(f"scenario {rel}: {exc}", file=str(source.path), line=source.line("scenarios", index),
+                            path=f"scenarios.{index}") from None
+        texts[label] = dump_resolved(scenario)
+    return texts
+
+
+def check_design(source: ExperimentFile, scenario_texts: dict[str, str], points: DesignPoints) -> None:
+    """Validate every scenario at the design's extreme values, so a wrong parameter path or
+    an out-of-range bound is reported before anything runs."""
+    from simulation.scenario_io import scenario_from_dict
+
+    design = source.experiment.design
+    if not points.columns:
+        return
+    probes: list[dict[str, Any]] = []
+    if design.type == "grid":
+        longest = max(len(spec.values) for spec in design.parameters.values())
+        for i in range(longest):
+            probes.append({p: spec.values[min(i, len(spec.values) - 1)] for p, spec in design.parameters.items()})
+    else:
+        for bound in ("low", "high"):
+            probes.append({p: (round(getattr(s, bound)) if s.integer else getattr(s, bound)) for p, s in design.parameters.items()})
+    for label, text in scenario_texts.items():
+        base = yaml.safe_load(text)
+        for probe in probes:
+            try:
+                scenario_from_dict(base, f"scenario {label}", overrides=probe)
+            except UserError as exc:
+                param = next((p for p in probe if exc.path and (exc.path == p or exc.path.startswith(p + "."))), None)
+                param = param or next((p for p in probe if exc.path and p.startswith(exc.path)), None)
+                loc = ("design", "parameters", param) if param else ("design", "parameters")
+                raise source.error(f"in scenario {label}: {exc.detail}{' (' + exc.path + ')' if exc.path and not param else ''}", *loc) from None
+
+
+def build_plan(source: ExperimentFile) -> Plan:
+    """Resolve scenarios, sample the design, spawn seeds and lay out the runs."""
+    exp = source.experiment
+    texts = resolve_scenarios(source)
+    dseed = design_seed(exp.seed)
+    points = sample(exp.design, dseed)
+    check_design(source, texts, points)
+    seeds = replication_seeds(exp.seed, exp.replications)
+    runs = make_runs(list(texts), len(points), seeds)
+    return Plan(source, texts, points, tuple(seeds), dseed, runs)

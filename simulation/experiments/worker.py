@@ -1,0 +1,209 @@
+"""What a worker does with a batch of runs: build each scenario, run it, summarise, write.
+
+This is the only code that executes on workers (processes or dask).  It receives plain
+data (resolved scenario dicts, run coordinates, the summary spec), so any executor can
+ship it.  Each finished run is written at once, atomically, into the results folder, so a
+killed sweep loses no finished run; the executor only gets a small record back.  A run
+that raises is recorded as failed (error and seed) and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import json
+import math
+import os
+import socket
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulation.experiments.schema import MetricRef
+
+#: The model entry point, named by import path so workers import it themselves.
+DEFAULT_RUN_FUNCTION = "simulation.runner:run_scenario"
+#: Parquet compression of per-run time series (small files; fast to decompress).
+PARQUET_COMPRESSION = "zstd"
+#: Lines of traceback kept in a failed run's record.
+TRACEBACK_LINES = 12
+RUNS_DIR = "runs"
+TMP_SUFFIX = ".tmp"
+
+#: Column types of the per-run time series files (fixed, so files compare across runs).
+TIMESERIES_SCHEMA = pa.schema([
+    ("run_id", pa.string()),
+    ("scenario", pa.string()),
+    ("point", pa.int32()),
+    ("replication", pa.int32()),
+    ("seed", pa.int64()),
+    ("step", pa.int64()),
+    ("metric", pa.string()),
+    ("scope", pa.string()),
+    ("value", pa.float64()),
+])
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run as shipped to a worker."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+    overrides: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Runs executed one after another by one worker (batching keeps per-run overhead small)."""
+
+    index: int
+    out_dir: str
+    scenarios: dict[str, dict[str, Any]]
+    scenario_dir: str
+    runs: tuple[RunTask, ...]
+    summary: tuple[MetricRef, ...]
+    window: int
+    statistic: str
+    run_function: str = DEFAULT_RUN_FUNCTION
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_function(path: str) -> Callable[..., pd.DataFrame]:
+    """Import ``module:function``."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never a part.
+
+    The temporary name carries the pid so two writers (e.g. an orphaned worker of a killed
+    sweep and a resumed one) never share a temporary file.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def window_statistic(steps: np.ndarray, values: np.ndarray, window: int, statistic: str) -> float:
+    """The statistic over the last ``window`` recorded steps after step 0.
+
+    Step 0 (the initial world, before any dynamics) is used only when the run has no
+    other step.
+    """
+    if values.size == 0:
+        return math.nan
+    order = np.argsort(steps, kind="stable")
+    steps, values = steps[order], values[order]
+    later = steps > 0
+    if later.any():
+        steps, values = steps[later], values[later]
+    values = values[-window:]
+    if statistic == "final":
+        return float(values[-1])
+    if np.isnan(values).all():
+        return math.nan
+    reducer = {"mean": np.nanmean, "min": np.nanmin, "max": np.nanmax, "sum": np.nansum}[statistic]
+    return float(reducer(values))
+
+
+def summarise(table: pd.DataFrame, metrics: tuple[MetricRef, ...], window: int, statistic: str) -> dict[str, float | None]:
+    """One number per summarised metric (``None`` where the run has no such series)."""
+    metric = table["metric"].to_numpy()
+    scope = table["scope"].to_numpy()
+    step = table["step"].to_numpy()
+    value = table["value"].to_numpy(dtype=float)
+    out: dict[str, float | None] = {}
+    for ref in metrics:
+        mask = (metric == ref.metric) & (scope == ref.scope)
+        result = window_statistic(step[mask], value[mask], window, ref.statistic or statistic)
+        out[ref.column] = None if math.isnan(result) else result
+    return out
+
+
+def timeseries_bytes(table: pd.DataFrame, run: RunTask, scenario: str) -> bytes:
+    """The run's tidy time series as Parquet, each row carrying run id and seed."""
+    n = len(table)
+    arrays = [
+        pa.array([run.run_id] * n, pa.string()),
+        pa.array([scenario] * n, pa.string()),
+        pa.array(np.full(n, run.point), pa.int32()),
+        pa.array(np.full(n, run.replication), pa.int32()),
+        pa.array(np.full(n, run.seed, dtype=np.int64), pa.int64()),
+        pa.array(table["step"].to_numpy(dtype=np.int64), pa.int64()),
+        pa.array(table["metric"].astype(str).tolist(), pa.string()),
+        pa.array(table["scope"].astype(str).tolist(), pa.string()),
+        pa.array(table["value"].to_numpy(dtype=float), pa.float64()),
+    ]
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_arrays(arrays, schema=TIMESERIES_SCHEMA), sink, compression=PARQUET_COMPRESSION,
+                   use_dictionary=["run_id", "scenario", "metric", "scope"])
+    return sink.getvalue().to_pybytes()
+
+
+def record_bytes(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, indent=1, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _error_text(exc: BaseException) -> str:
+    lines = traceback.format_exception(exc)
+    tail = "".join(lines[-TRACEBACK_LINES:]).rstrip()
+    return f"{type(exc).__name__}: {exc}\n{tail}"
+
+
+def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame]) -> dict[str, Any]:
+    """Run one simulation and write its files; return its record."""
+    from simulation.scenario_io import scenario_from_dict
+
+    out = Path(batch.out_dir) / RUNS_DIR
+    started = _now()
+    clock = time.perf_counter()
+    record: dict[str, Any] = {
+        "run_id": run.run_id, "scenario": run.scenario, "point": run.point,
+        "replication": run.replication, "seed": run.seed, "overrides": run.overrides,
+    }
+    try:
+        scenario = scenario_from_dict(batch.scenarios[run.scenario], f"scenario {run.scenario}",
+                                      overrides=run.overrides, base_dir=batch.scenario_dir)
+        table = function(scenario, seed=run.seed)
+        summary = summarise(table, batch.summary, batch.window, batch.statistic)
+        payload = timeseries_bytes(table, run, run.scenario)
+    except Exception as exc:  # a failing run is data, not a reason to stop the sweep
+        record.update(status="failed", error=_error_text(exc), summary=None)
+        stale = out / f"{run.run_id}.parquet"
+        if stale.exists():
+            stale.unlink()
+    else:
+        atomic_write(out / f"{run.run_id}.parquet", payload)
+        record.update(status="ok", error=None, summary=summary)
+    record.update(started=started, elapsed_s=round(time.perf_counter() - clock, 6),
+                  host=socket.gethostname(), pid=os.getpid())
+    atomic_write(out / f"{run.run_id}.json", record_bytes(record))
+    return {k: record[k] for k in ("run_id", "status", "elapsed_s", "error")}
+
+
+def run_batch(batch: Batch) -> list[dict[str, Any]]:
+    """Execute a batch with BLAS/OpenMP pools limited to one thread (one run per core)."""
+    from threadpoolctl import threadpool_limits
+
+    function = resolve_function(batch.run_function)
+    with threadpool_limits(limits=1):
+        return [execute_run(batch, run, function) for run in batch.runs]

@@ -1,0 +1,694 @@
+"""Reading and writing scenario files: YAML in, a validated ``Scenario`` out, and back.
+
+Everything a user can get wrong in a scenario file is caught here, at the edge, and turned
+into one ``ScenarioError`` whose message names the file, the line, the key path and what was
+expected (``scenarios/x.yaml:12: institutions.Atlantic.params.interference: expected a number
+between 0 and 1 (got 2)``).  To keep line numbers, the YAML is first *composed* into a node
+tree (which records where every key sits) and only then constructed into plain Python data
+with PyYAML's safe constructor; any tag the safe constructor does not know (``!!python/...``)
+is refused before anything is built.
+
+Command-line overrides (``--set a.b.c=VALUE``) are applied to the raw data before validation,
+in the order given, so the schema checks them exactly like values written in the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import annotated_types
+import yaml
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from simulation import __version__
+from simulation.errors import ScenarioError, UserError
+from simulation.scenario import Scenario
+
+__all__ = [
+    "Override",
+    "ScenarioSource",
+    "load_scenario",
+    "load_scenario_with_source",
+    "scenario_from_dict",
+    "apply_overrides",
+    "with_overrides",
+    "dump_resolved",
+    "check_scenario",
+]
+
+KeyPath = tuple[str | int, ...]
+
+#: Longest shown form of an offending value in a message; longer values are cut with "...".
+MAX_SHOWN_VALUE = 60
+
+#: Example shown when a ``--set`` argument is malformed.
+SET_EXAMPLE = "institutions.Atlantic.params.interference=0.2"
+
+_YAML_PREFIX = "tag:yaml.org,2002:"
+#: Tags PyYAML's safe constructor builds (plain values, lists, mappings); everything else is refused.
+_SAFE_TAGS = frozenset(t for t in yaml.SafeLoader.yaml_constructors if t is not None)
+
+
+# --------------------------------------------------------------------------------------
+# Where things come from: lines in the file, values from the command line
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Override:
+    """One value set from outside the file: ``path`` (keys and list indices), ``value``, and
+    ``origin``, the text shown in messages (``--set steps=5``) so the user knows where a bad
+    value came from."""
+
+    path: KeyPath
+    value: Any
+    origin: str
+
+
+@dataclass
+class ScenarioSource:
+    """Where a scenario came from: the file name shown in messages, the line of every key
+    path, and which paths were set by overrides.  Kept so errors found later (when the model
+    resolves state names) can still point at a line."""
+
+    file: str
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    overrides: list[Override] = field(default_factory=list)
+    base_dir: Path | None = None
+
+    def key_path(self, dotted: str | KeyPath | None) -> KeyPath:
+        """Turn ``"events.2.step"`` into ``("events", 2, "step")`` as keyed in the file."""
+        if dotted is None:
+            return ()
+        if isinstance(dotted, tuple):
+            return dotted
+        out: list[str | int] = []
+        for part in dotted.split(".") if dotted else []:
+            if (*out, part) not in self.lines and part.lstrip("-").isdigit() and (*out, int(part)) in self.lines:
+                out.append(int(part))
+            else:
+                out.append(part)
+        return tuple(out)
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """Line of ``path``, or of its nearest enclosing key that the file writes."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+    def error(self, message: str, path: str | KeyPath | None) -> ScenarioError:
+        """A ``ScenarioError`` for ``path``: with its line, or naming the override that set it."""
+        kp = self.key_path(path)
+        line = self.line_of(kp) if kp else None  # a whole-scenario problem has no single line
+        for ov in reversed(self.overrides):  # the last override of a path is the one that counts
+            if kp[: len(ov.path)] == ov.path:
+                return ScenarioError(f"{message} (from {ov.origin})", file=self.file, path=_dotted(kp) or None)
+        related = [ov.origin for ov in self.overrides if kp and ov.path[: len(kp)] == kp]
+        if related:
+            message = f"{message} (after {', '.join(related)})"
+        return ScenarioError(message, file=self.file, line=line, path=_dotted(kp) or None)
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(str(p) for p in path)
+
+
+# --------------------------------------------------------------------------------------
+# Reading YAML safely, keeping line numbers
+# --------------------------------------------------------------------------------------
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len(_YAML_PREFIX) :] if tag.startswith(_YAML_PREFIX) else tag
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
+    """A short description and the 1-based line of a PyYAML error."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}: {problem}" if context else problem
+    if "\\t" in text or "\t" in text:
+        text += " (indent with spaces, not tabs)"
+    elif "mapping values are not allowed" in text or "could not find expected ':'" in text:
+        text += " (check the indentation and that each 'key: value' has a space after the colon)"
+    return text, line
+
+
+def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
+    """Record the line of every key path; refuse unsafe tags, duplicate keys and cycles."""
+
+    def visit(node: yaml.Node, path: KeyPath, active: set[int]) -> None:
+        source.lines.setdefault(path, node.start_mark.line + 1)
+        if node.tag not in _SAFE_TAGS:
+            raise ScenarioError(
+                f"the tag {_show_tag(node.tag)} is not allowed; a scenario file holds only plain values, lists and mappings",
+                file=source.file,
+                line=node.start_mark.line + 1,
+                path=_dotted(path) or None,
+            )
+        if id(node) in active:
+            raise ScenarioError("an alias refers to itself (*name inside &name)", file=source.file, line=node.start_mark.line + 1, path=_dotted(path) or None)
+        if isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                visit(item, (*path, i), active | {id(node)})
+        elif isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag not in _SAFE_TAGS:
+                    visit(key_node, path, active)  # raises with the tag's line
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _YAML_PREFIX + "int":
+                    key = int(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key is not None and key in seen and key != "<<":
+                    raise ScenarioError(f"the key {key!r} appears twice (first on line {seen[key]})", file=source.file, line=line, path=_dotted((*path, key)))
+                if key is not None:
+                    seen[key] = line
+                    source.lines[(*path, key)] = line
+                visit(value_node, (*path, key) if key is not None else path, active | {id(node)})
+
+    visit(root, (), set())
+
+
+def _parse_yaml(text: str, source: ScenarioSource) -> Any:
+    """Compose, check and safely construct one YAML document, recording lines in ``source``."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        problem, line = _yaml_problem(exc)
+        raise ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line) from None
+    if root is None:
+        raise ScenarioError("the file is empty; expected a scenario (keys such as name, steps, world, institutions)", file=source.file)
+    _index_nodes(root, source)
+    constructor = yaml.SafeLoader("")
+    try:
+        return constructor.construct_document(root)
+    except yaml.YAMLError as exc:
+        problem, line = _yaml_problem(exc)
+        raise ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line) from None
+    finally:
+        constructor.dispose()
+
+
+def _read_file(path: Path, source: ScenarioSource) -> dict[str, Any]:
+    if not path.exists():
+        raise ScenarioError("no such file", file=source.file)
+    if path.is_dir():
+        raise ScenarioError("is a folder, not a scenario file", file=source.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError("cannot be read as text (expected a UTF-8 YAML file)", file=source.file) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot be read: {exc.strerror or exc}", file=source.file) from None
+    data = _parse_yaml(text, source)
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"expected a mapping of keys (name, steps, world, institutions, ...) at the top level, got {_kind_of(data)}",
+            file=source.file,
+            line=1,
+        )
+    return data
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the value {_show(value)}"
+
+
+# --------------------------------------------------------------------------------------
+# Overrides
+# --------------------------------------------------------------------------------------
+
+
+def _parse_path(text: str, origin: str) -> KeyPath:
+    parts = text.strip().split(".")
+    if not text.strip() or any(not p.strip() for p in parts):
+        raise UserError(f"{origin}: expected PATH=VALUE with a dotted key path, e.g. --set {SET_EXAMPLE}")
+    return tuple(int(p) if p.strip().isdigit() else p.strip() for p in parts)
+
+
+def _parse_overrides(overrides: Sequence[str | Override] | Mapping[str, Any]) -> list[Override]:
+    """Normalise overrides: ``"a.b=VALUE"`` strings (VALUE read as YAML), a mapping
+    ``{"a.b": value}`` (values used as given), or ready ``Override`` objects."""
+    if isinstance(overrides, Mapping):
+        return [Override(_parse_path(str(k), f"override {k!r}"), v, f"override {k}={_show(v)}") for k, v in overrides.items()]
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    out: list[Override] = []
+    for item in overrides:
+        if isinstance(item, Override):
+            out.append(item)
+            continue
+        origin = f"--set {item}"
+        if not isinstance(item, str) or "=" not in item:
+            raise UserError(f"{origin}: expected PATH=VALUE, e.g. --set {SET_EXAMPLE}")
+        path_text, value_text = item.split("=", 1)
+        path = _parse_path(path_text, origin)
+        try:
+            value = yaml.safe_load(value_text) if value_text.strip() else None
+        except yaml.YAMLError as exc:
+            problem, _ = _yaml_problem(exc)
+            raise UserError(f"{origin}: the value is not valid YAML: {problem}") from None
+        out.append(Override(path, value, origin))
+    return out
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str | Override] | Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy of raw scenario ``data`` with ``overrides`` applied in order.
+
+    Missing intermediate mappings are created (``params`` need not be written in the file);
+    list items are addressed by index (``events.0.step``).  Institutions must already exist,
+    so a misspelt institution name is an error rather than a new, half-defined institution.
+    """
+    result, _ = _apply(data, _parse_overrides(overrides), ScenarioSource("<overrides>"))
+    return result
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _apply(data: Mapping[str, Any], overrides: list[Override], source: ScenarioSource) -> tuple[dict[str, Any], list[Override]]:
+    result = _copy(data)
+    for ov in overrides:
+        path = ov.path
+        if path[0] == "institutions" and len(path) >= 2:
+            known = result.get("institutions") or {}
+            if not isinstance(known, Mapping) or path[1] not in known:
+                names = sorted(known) if isinstance(known, Mapping) else []
+                raise ScenarioError(f"unknown institution {path[1]}; expected one of {names} (from {ov.origin})", file=source.file, path=_dotted(path[:2]))
+        node: Any = result
+        for depth, key in enumerate(path[:-1]):
+            where = _dotted(path[: depth + 1])
+            if isinstance(node, list):
+                if not isinstance(key, int) or not -len(node) <= key < len(node):
+                    raise ScenarioError(f"expected an item number from 0 to {len(node) - 1} (from {ov.origin})", file=source.file, path=_dotted(path[:depth]) or None)
+                if node[key] is None:
+                    node[key] = {}
+                node = node[key]
+            elif isinstance(node, dict):
+                if node.get(key) is None:
+                    node[key] = {}
+                node = node[key]
+            else:
+                raise ScenarioError(f"holds a single value, so it has no key {key!r} (from {ov.origin})", file=source.file, path=_dotted(path[:depth]) or None)
+            if not isinstance(node, (dict, list)):
+                raise ScenarioError(f"holds a single value ({_show(node)}), so it has no key {path[depth + 1]!r} (from {ov.origin})", file=source.file, path=where)
+        last = path[-1]
+        if isinstance(node, list):
+            if not isinstance(last, int) or not -len(node) <= last < len(node):
+                raise ScenarioError(f"expected an item number from 0 to {len(node) - 1} (from {ov.origin})", file=source.file, path=_dotted(path[:-1]) or None)
+        node[last] = _copy(ov.value)
+    return result, overrides
+
+
+# --------------------------------------------------------------------------------------
+# Validation errors as one readable message
+# --------------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    """A short, YAML-like rendering of an offending value."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (int, float)):
+        text = repr(value)
+    else:
+        try:
+            text = yaml.safe_dump(_copy(value), default_flow_style=True, width=math.inf, sort_keys=False).strip()
+        except yaml.YAMLError:
+            text = repr(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
+
+
+@dataclass
+class _Spot:
+    """Where a pydantic error location points in the schema."""
+
+    path: KeyPath = ()
+    tp: Any = Scenario
+    metadata: list[Any] = field(default_factory=list)
+    info: FieldInfo | None = None
+    model: type[BaseModel] | None = None
+    discriminator: str | None = None
+
+
+def _unwrap(tp: Any, metadata: list[Any]) -> tuple[Any, str | None]:
+    """Strip ``Annotated`` and ``Optional``; collect constraints; return the discriminator."""
+    discriminator = None
+    while True:
+        if get_origin(tp) is Annotated:
+            base, *extra = get_args(tp)
+            for item in extra:
+                if isinstance(item, FieldInfo):
+                    metadata.extend(item.metadata)
+                    if isinstance(item.discriminator, str):
+                        discriminator = item.discriminator
+                else:
+                    metadata.append(item)
+            tp = base
+            continue
+        if _is_union(tp):
+            members = [m for m in get_args(tp) if m is not type(None)]
+            if len(members) == 1:
+                tp = members[0]
+                continue
+        return tp, discriminator
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _tags(member: Any, discriminator: str) -> list[str]:
+    member, _ = _unwrap(member, [])
+    if not _is_model(member) or discriminator not in member.model_fields:
+        return []
+    return [str(v) for v in get_args(member.model_fields[discriminator].annotation)]
+
+
+def _locate(loc: tuple[Any, ...]) -> _Spot:
+    """Follow a pydantic error location through the schema, dropping union tags."""
+    spot = _Spot()
+    discriminator: str | None = None
+    for item in loc:
+        spot.tp, disc = _unwrap(spot.tp, spot.metadata)
+        discriminator = disc or discriminator
+        if item == "[key]":
+            continue
+        if _is_union(spot.tp):
+            members = get_args(spot.tp)
+            chosen = None
+            for member in members:
+                if (discriminator and str(item) in _tags(member, discriminator)) or item in (getattr(member, "__name__", None), str(member)):
+                    chosen = member
+                    break
+            if chosen is not None:
+                spot.tp, discriminator = chosen, None
+                continue
+            spot.tp = None
+        discriminator = None
+        if _is_model(spot.tp):
+            spot.model = spot.tp
+            spot.path += (item,)
+            info = spot.tp.model_fields.get(item)
+            spot.info = info
+            spot.metadata = list(info.metadata) if info else []
+            spot.tp = info.annotation if info else None
+            if info is not None and isinstance(info.discriminator, str):
+                discriminator = info.discriminator
+            continue
+        origin = get_origin(spot.tp)
+        if origin is dict:
+            spot.path += (item,)
+            spot.tp, spot.metadata, spot.info, spot.model = get_args(spot.tp)[1], [], None, None
+        elif origin in (list, tuple):
+            args = get_args(spot.tp)
+            spot.path += (item,)
+            if origin is list or (len(args) == 2 and args[1] is Ellipsis):
+                spot.tp = args[0]
+            else:
+                spot.tp = args[item] if isinstance(item, int) and 0 <= item < len(args) else None
+            spot.metadata, spot.info, spot.model = [], None, None
+        elif spot.tp is None:
+            spot.path += (item,)
+        # else: a scalar type followed by a validator's tag; the tag is not a key
+    spot.tp, disc = _unwrap(spot.tp, spot.metadata)
+    spot.discriminator = disc or discriminator
+    return spot
+
+
+def _number_range(metadata: list[Any], whole: bool) -> str:
+    kind = "a whole number" if whole else "a number"
+    low = high = None
+    for m in metadata:
+        if isinstance(m, annotated_types.Ge):
+            low = f">= {m.ge:g}"
+        elif isinstance(m, annotated_types.Gt):
+            low = f"> {m.gt:g}"
+        elif isinstance(m, annotated_types.Le):
+            high = f"<= {m.le:g}"
+        elif isinstance(m, annotated_types.Lt):
+            high = f"< {m.lt:g}"
+    if low and high and low.startswith(">=") and high.startswith("<="):
+        return f"{kind} between {low[3:]} and {high[3:]}"
+    return " and ".join(p for p in (f"{kind} {low}" if low else None, high) if p) if (low or high) else kind
+
+
+def _allowed_keys(model: type[BaseModel] | None) -> str:
+    return ", ".join(model.model_fields) if model else "?"
+
+
+def _describe(err: dict[str, Any], spot: _Spot) -> tuple[KeyPath, str, bool]:
+    """The key path, the 'what was expected' text, and whether to show the offending value."""
+    kind = err["type"]
+    path = spot.path
+    whole = spot.tp is int
+    desc = spot.info.description if spot.info is not None and spot.info.description else None
+    discriminator = spot.discriminator
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        allowed: list[str] = []
+        for member in get_args(spot.tp) if _is_union(spot.tp) else ():
+            allowed += _tags(member, discriminator or "")
+        disc = discriminator or str(err.get("ctx", {}).get("discriminator", "kind")).strip("'")
+        allowed_text = ", ".join(allowed) or str(err.get("ctx", {}).get("expected_tags", "")).replace("'", "")
+        if kind == "union_tag_invalid":
+            return (*path, disc), f"expected one of: {allowed_text} (got {_show(err['ctx']['tag'])})", False
+        if not isinstance(err.get("input"), Mapping):
+            return path, f"expected a mapping with a '{disc}' key (one of: {allowed_text})", True
+        return (*path, disc), f"missing; expected one of: {allowed_text}", False
+    if kind == "missing":
+        parent = _unwrap(_locate_parent_type(err["loc"]), [])[0]
+        if get_origin(parent) is tuple and path and isinstance(path[-1], int):
+            n = len(get_args(parent))
+            return path[:-1], f"expected {n} values", True
+        return path, "required key is missing" + (f" ({desc})" if desc else ""), False
+    if kind == "extra_forbidden":
+        allowed_keys = _allowed_keys(spot.model)
+        hint = ""
+        if spot.model and path:
+            close = difflib.get_close_matches(str(path[-1]), list(spot.model.model_fields), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+        return path, f"unknown key; allowed here: {allowed_keys}{hint}", False
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"):
+        return path, f"expected {_number_range(spot.metadata, whole)}", True
+    if kind.startswith("int_"):
+        return path, f"expected {_number_range(spot.metadata, True)}", True
+    if kind.startswith("float_"):
+        return path, f"expected {_number_range(spot.metadata, False)}", True
+    if kind.startswith("bool_"):
+        return path, "expected true or false", True
+    if kind.startswith("string_type"):
+        return path, "expected text", True
+    if kind == "string_too_short":
+        return path, "expected non-empty text", True
+    if kind in ("list_type", "tuple_type", "iterable_type"):
+        return path, "expected a list" + (f" ({desc})" if desc else ""), True
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        keys = f" (keys: {_allowed_keys(spot.tp)})" if _is_model(spot.tp) else ""
+        return path, f"expected a mapping{keys}", True
+    if kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", "")).replace("'", "")
+        return path, f"expected one of: {expected}", True
+    if kind in ("too_short", "too_long"):
+        ctx = err.get("ctx", {})
+        args = get_args(spot.tp)
+        if get_origin(spot.tp) is tuple and args and args[-1] is not Ellipsis:
+            return path, f"expected {len(args)} values", True
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        word = "at least" if kind == "too_short" else "at most"
+        return path, f"expected {word} {bound} item{'s' if bound != 1 else ''}", True
+    if kind in ("value_error", "assertion_error"):
+        error = err.get("ctx", {}).get("error")
+        text = str(error) if error is not None else err["msg"]
+        return path, text, not isinstance(err.get("input"), (Mapping, list, tuple))
+    msg = err["msg"]
+    return path, msg[:1].lower() + msg[1:], True
+
+
+def _locate_parent_type(loc: tuple[Any, ...]) -> Any:
+    return _locate(loc[:-1]).tp if loc else Scenario
+
+
+def _validation_message(exc: ValidationError, source: ScenarioSource) -> ScenarioError:
+    """One message for a pydantic error: the first problem (the most specific one where a
+    union tried several alternatives), plus a count of the others."""
+    errors = exc.errors()
+    located = [(err, _locate(tuple(err["loc"]))) for err in errors]
+    first_err, first_spot = located[0]
+    # several alternatives of one union fail together; the deepest is the most telling
+    for err, spot in located[1:]:
+        if spot.path[: len(first_spot.path)] == first_spot.path and len(spot.path) > len(first_spot.path):
+            first_err, first_spot = err, spot
+    path, expected, show_value = _describe(first_err, first_spot)
+    alternatives = [spot for _, spot in located if spot.path == first_spot.path]
+    if len(alternatives) > 1 and first_spot.info is not None and first_spot.info.description:
+        # every alternative of a union failed at this key: say what the key accepts
+        expected = f"expected {first_spot.info.description}"
+    if show_value:
+        expected += f" (got {_show(first_err.get('input'))})"
+    others = {
+        spot.path
+        for _, spot in located
+        if spot.path[: len(first_spot.path)] != first_spot.path and first_spot.path[: len(spot.path)] != spot.path
+    }
+    if others:
+        expected += f" (and {len(others)} more problem{'s' if len(others) > 1 else ''})"
+    return source.error(expected, path)
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def _validate(data: Mapping[str, Any], source: ScenarioSource) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_message(exc, source) from None
+    return _resolve_distance_file(scenario, source)
+
+
+def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenario:
+    """Make ``world.distance_file`` absolute (relative to the scenario's folder) and check it exists."""
+    raw = scenario.world.distance_file
+    if raw is None:
+        return scenario
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = (source.base_dir or Path.cwd()) / path
+    path = Path(os.path.abspath(path))
+    if not path.is_file():
+        raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", "world.distance_file")
+    world = scenario.world.model_copy(update={"distance_file": str(path)})
+    return scenario.model_copy(update={"world": world})
+
+
+def load_scenario_with_source(
+    path: str | os.PathLike[str], overrides: Sequence[str | Override] | Mapping[str, Any] = ()
+) -> tuple[Scenario, ScenarioSource]:
+    """Like ``load_scenario``, also returning the ``ScenarioSource`` (lines, overrides) so that
+    later checks (``check_scenario``) can point at the right line."""
+    file_path = Path(path)
+    source = ScenarioSource(file=str(path), base_dir=file_path.parent)
+    parsed = _parse_overrides(overrides)  # a malformed --set fails before the file is read
+    data = _read_file(file_path, source)
+    data, source.overrides = _apply(data, parsed, source)
+    return _validate(data, source), source
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str | Override] | Mapping[str, Any] = ()) -> Scenario:
+    """Read, override and validate the scenario file at ``path``.
+
+    ``overrides`` are ``"a.b.c=VALUE"`` strings (VALUE read as YAML: ``0.2``, ``true``,
+    ``[A, B]``) or a mapping ``{"a.b.c": value}``, applied in order before validation.
+    Raises ``ScenarioError`` (file, line, key path, what was expected) for any mistake in
+    the file or the overrides.
+    """
+    return load_scenario_with_source(path, overrides)[0]
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any],
+    source: str = "<dict>",
+    *,
+    overrides: Sequence[str | Override] | Mapping[str, Any] = (),
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Scenario:
+    """Validate scenario ``data`` given in code (experiments, tests) with the same messages
+    as a file; ``source`` names it in errors and a relative ``world.distance_file`` is taken
+    relative to ``base_dir`` (default: the current folder)."""
+    where = ScenarioSource(file=source, base_dir=Path(base_dir) if base_dir is not None else None)
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"expected a mapping of scenario keys, got {_kind_of(data)}", file=source)
+    raw, where.overrides = _apply(data, _parse_overrides(overrides), where)
+    return _validate(raw, where)
+
+
+def with_overrides(scenario: Scenario, overrides: Sequence[str | Override] | Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """A copy of ``scenario`` with dotted-path overrides applied and everything re-validated
+    (how a sweep sets one parameter without touching the file)."""
+    return scenario_from_dict(scenario.model_dump(mode="json"), source, overrides=overrides)
+
+
+class _ResolvedDumper(yaml.SafeDumper):
+    """Plain YAML: no anchors or aliases, so every value is written where it applies."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def represent_list(self, data: list[Any]) -> yaml.Node:
+        """Short lists of plain values on one line (``founders: [A, B]``), as people write them."""
+        flow = all(not isinstance(item, (dict, list)) for item in data)
+        return self.represent_sequence(_YAML_PREFIX + "seq", data, flow_style=flow)
+
+
+_ResolvedDumper.add_representer(list, _ResolvedDumper.represent_list)
+
+
+def dump_resolved(scenario: Scenario, *, relative_to: str | os.PathLike[str] | None = None) -> str:
+    """The scenario as YAML with every default written out, in schema order.
+
+    Floats are written with ``repr`` (shortest exact form), so loading the text gives back an
+    equal ``Scenario`` and re-running it reproduces the run.  With ``relative_to``,
+    ``world.distance_file`` is written relative to that folder (where the file will live).
+    """
+    data = scenario.model_dump(mode="json")
+    distance_file = data["world"].get("distance_file")
+    if distance_file and relative_to is not None:
+        try:
+            data["world"]["distance_file"] = os.path.relpath(distance_file, os.path.abspath(relative_to))
+        except ValueError:  # another drive on Windows: keep it absolute
+            pass
+    header = (
+        f"# Resolved scenario '{scenario.name}', written by alliance-sim {__version__}.\n"
+        "# Every setting is written out, defaults included, exactly as the run used it.\n"
+        "# Re-running this file (alliance-sim run scenario.resolved.yaml) reproduces the run.\n"
+    )
+    body = yaml.dump(data, Dumper=_ResolvedDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
+    return header + body
+
+
+def check_scenario(scenario: Scenario, source: str | ScenarioSource) -> None:
+    """Build the model for 0 steps, so names (founders, leaders, rivalries, events) are
+    checked before anything runs; a ``ScenarioError`` from the model gets the file (and the
+    line, when ``source`` is a ``ScenarioSource``) filled in."""
+    from simulation.model import AllianceModel  # imported here: reading files must not need the model
+
+    where = source if isinstance(source, ScenarioSource) else ScenarioSource(file=str(source))
+    try:
+        AllianceModel(scenario)
+    except ScenarioError as exc:
+        if exc.file is not None:
+            raise
+        raise where.error(exc.detail, exc.path) from None
+

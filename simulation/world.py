@@ -1,0 +1,213 @@
+"""Building the initial world: state arrays, proximity, rivalries, name resolution.
+
+The model keeps its state as arrays (one entry per state, or N x N for dyads) so that the
+dyadic work can be vectorised; ``State`` agents are views onto these arrays.  This module
+turns a validated ``Scenario`` into those arrays.  It is the only place that reads a file
+the scenario refers to (``world.distance_file``), once, before the run starts.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simulation.errors import ScenarioError
+from simulation.scenario import Beta, LogNormal, Pareto, Scenario, Uniform, World
+
+GENERATED_NAME = "S{:03d}"
+
+
+@dataclass
+class WorldArrays:
+    """Initial values of every state variable (see docs/ODD.md, 'State variables')."""
+
+    names: list[str]
+    capability: np.ndarray  # p > 0
+    regime: np.ndarray  # r in [0, 1]
+    sovereignty: np.ndarray  # sigma in [0, 1]
+    governance: np.ndarray  # g in [0, 1]
+    stability: np.ndarray  # h in [0, 1]
+    policy: np.ndarray  # f, N x K in [0, 1]
+    location: np.ndarray  # N x 2 (km); NaN when distances come from a file
+    proximity: np.ndarray  # N x N, exp(-d / lambda), zero diagonal
+    rivalry_pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, intensity), i < j
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+
+def draw(dist: Beta | Uniform | LogNormal | Pareto, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Draw ``n`` values from one of the schema's distributions."""
+    if isinstance(dist, Beta):
+        return rng.beta(dist.a, dist.b, n)
+    if isinstance(dist, Uniform):
+        return rng.uniform(dist.low, dist.high, n)
+    if isinstance(dist, LogNormal):
+        return np.exp(rng.normal(dist.mean, dist.sd, n))
+    if isinstance(dist, Pareto):
+        return dist.scale * (1.0 + rng.pareto(dist.shape, n))
+    raise TypeError(f"unknown distribution {dist!r}")
+
+
+def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
+    """Listed states first, then generated ones; every draw comes from ``rng``."""
+    w = scenario.world
+    g = w.generate
+    k = w.policy_dims
+    listed = w.states
+    n_gen = g.count
+
+    names = [s.name for s in listed] + [GENERATED_NAME.format(i + 1) for i in range(n_gen)]
+    clash = sorted(set(s.name for s in listed) & set(names[len(listed):]))
+    if clash:
+        raise ScenarioError(f"listed state names clash with generated names: {clash}; rename them", path="world.states")
+
+    # Draw generated attributes in a fixed order so adding a listed state never changes them.
+    gen_cap = draw(g.capability, rng, n_gen)
+    gen_reg = draw(g.regime, rng, n_gen)
+    gen_sov = draw(g.sovereignty, rng, n_gen)
+    gen_gov = draw(g.governance, rng, n_gen)
+    gen_loc = rng.uniform(0.0, g.map_size, (n_gen, 2))
+    policy_noise = rng.uniform(0.0, 1.0, (len(listed) + n_gen, k))
+
+    cap = np.concatenate([[s.capability for s in listed], gen_cap])
+    reg = np.clip(np.concatenate([[s.regime for s in listed], gen_reg]), 0.0, 1.0)
+    sov = np.clip(np.concatenate([[s.sovereignty for s in listed], gen_sov]), 0.0, 1.0)
+    gov = np.clip(np.concatenate([[s.governance for s in listed], gen_gov]), 0.0, 1.0)
+    stab = gov.copy()
+    for i, s in enumerate(listed):
+        if s.stability is not None:
+            stab[i] = s.stability
+
+    policy = initial_policy(reg, policy_noise, w.policy_regime_loading)
+    for i, s in enumerate(listed):
+        if s.policy is not None:
+            policy[i] = s.policy
+
+    if w.distance_file:
+        location = np.full((len(names), 2), np.nan)
+        dist = read_distance_file(w.distance_file, names)
+    else:
+        missing = [s.name for s in listed if s.location is None]
+        if missing:
+            raise ScenarioError(
+                f"states {missing[:5]} have no location; give each a location [x, y] in km or set world.distance_file",
+                path="world.states",
+            )
+        location = np.concatenate([np.array([s.location for s in listed], dtype=float).reshape(-1, 2), gen_loc])
+        diff = location[:, None, :] - location[None, :, :]
+        dist = np.sqrt((diff**2).sum(axis=-1))
+
+    prox = np.exp(-dist / w.proximity_scale)
+    np.fill_diagonal(prox, 0.0)
+
+    return WorldArrays(
+        names=names,
+        capability=cap.astype(float),
+        regime=reg,
+        sovereignty=sov,
+        governance=gov,
+        stability=stab,
+        policy=policy,
+        location=location,
+        proximity=prox,
+        rivalry_pairs=rivalry_pairs(scenario, {n: i for i, n in enumerate(names)}),
+    )
+
+
+def initial_policy(regime: np.ndarray, noise: np.ndarray, loading: float) -> np.ndarray:
+    """First dimension follows the regime (ideological axis); the others are drawn freely."""
+    policy = noise.copy()
+    policy[:, 0] = loading * regime + (1.0 - loading) * noise[:, 0]
+    return policy
+
+
+def rivalry_pairs(scenario: Scenario, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rivalries as sparse upper-triangle triples (i < j, intensity); later entries win."""
+    pairs: dict[tuple[int, int], float] = {}
+    for n, rv in enumerate(scenario.rivalries):
+        i = resolve(rv.a, index, f"rivalries.{n}.a")
+        j = resolve(rv.b, index, f"rivalries.{n}.b")
+        if i == j:
+            raise ScenarioError(f"a state cannot be its own rival ({rv.a})", path=f"rivalries.{n}")
+        pairs[(min(i, j), max(i, j))] = rv.intensity
+    if not pairs:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty.copy(), np.zeros(0)
+    keys = sorted(pairs)
+    return (
+        np.array([a for a, _ in keys], dtype=np.intp),
+        np.array([b for _, b in keys], dtype=np.intp),
+        np.array([pairs[k] for k in keys], dtype=float),
+    )
+
+
+def resolve(name: str, index: dict[str, int], path: str) -> int:
+    """Index of a named state, or a ScenarioError naming the key path."""
+    try:
+        return index[name]
+    except KeyError:
+        sample = ", ".join(list(index)[:8])
+        raise ScenarioError(f"unknown state {name!r}; expected a state name such as {sample}", path=path) from None
+
+
+def read_distance_file(path: str, names: list[str]) -> np.ndarray:
+    """Symmetric distance matrix (km) from a CSV with columns a, b, km; every pair needed."""
+    index = {n: i for i, n in enumerate(names)}
+    n = len(names)
+    dist = np.full((n, n), np.nan)
+    np.fill_diagonal(dist, 0.0)
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"distance file not found: {path}", path="world.distance_file")
+    with p.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or not {"a", "b", "km"} <= set(reader.fieldnames):
+            raise ScenarioError(f"{path}: expected columns a,b,km", path="world.distance_file")
+        for line, row in enumerate(reader, start=2):
+            i, j = index.get(row["a"]), index.get(row["b"])
+            if i is None or j is None:
+                continue  # states not in this scenario
+            try:
+                km = float(row["km"])
+            except ValueError:
+                raise ScenarioError(f"{path}:{line}: expected a number of km, got {row['km']!r}", path="world.distance_file") from None
+            dist[i, j] = dist[j, i] = km
+    missing = np.argwhere(np.isnan(np.triu(dist, 1)) & np.triu(np.ones_like(dist, dtype=bool), 1))
+    if len(missing):
+        a, b = missing[0]
+        raise ScenarioError(
+            f"{path}: no distance for {len(missing)} pairs, e.g. {names[a]}-{names[b]}; expected every pair of states",
+            path="world.distance_file",
+        )
+    return dist
+
+
+def select_founders(world: WorldArrays, founders, index: dict[str, int], path: str) -> list[int]:
+    """Founder indices from a list of names or a rank selector (ties broken by list order)."""
+    if isinstance(founders, list):
+        if not founders:
+            raise ScenarioError("expected at least one founder", path=path)
+        idx = [resolve(f, index, f"{path}.{k}") for k, f in enumerate(founders)]
+        return sorted(set(idx))
+    key = {
+        "capability": world.capability,
+        "regime": world.regime,
+        "governance": world.governance,
+        "sovereignty": world.sovereignty,
+        "x": world.location[:, 0],
+        "y": world.location[:, 1],
+    }[founders.by]
+    if np.isnan(key).any():
+        raise ScenarioError(f"cannot select founders by {founders.by}: the world has no locations", path=f"{path}.by")
+    if founders.count > world.n:
+        raise ScenarioError(f"expected count <= number of states ({world.n}), got {founders.count}", path=f"{path}.count")
+    order = np.argsort(-key if founders.order == "highest" else key, kind="stable")
+    return sorted(int(i) for i in order[: founders.count])
+
+
+__all__ = ["WorldArrays", "build_world", "draw", "read_distance_file", "resolve", "select_founders", "World"]
