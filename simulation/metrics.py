@@ -4,7 +4,8 @@ Names are the public vocabulary of result files and figures.  World metrics have
 ``world``; institution metrics are recorded once per institution with its name as scope.
 Rates count this step's events: ``dispute_rate`` and ``conflict_rate`` per 1000 dyad-years,
 ``crisis_rate`` per 100 state-years; at step 0 nothing has happened yet and they are 0.
-Each formula is in docs/ODD.md ("Observation").
+Each formula is in docs/ODD.md ("Observation").  Metric functions receive an
+``Observation``: the model plus products shared between metrics, computed once.
 """
 
 from __future__ import annotations
@@ -74,13 +75,36 @@ def s_score_mean(policy: np.ndarray) -> float:
     return 1.0 - 2.0 * mean_l1 / k
 
 
-def pair_tension_mean(tension: np.ndarray, m: np.ndarray) -> float:
-    """Mean T_ij over pairs of members (i != j)."""
-    n = int(m.sum())
-    if n < 2:
+def member_pair_sum(tension: np.ndarray, m: np.ndarray) -> float:
+    """sum_{i,j members} T_ij: members' rows are copied out, so the cost is n_k x N, not N x N."""
+    idx = np.flatnonzero(m)
+    if len(idx) < 2:
         return float("nan")
-    mf = m.astype(float)
-    return float(mf @ (tension @ mf) / (n * (n - 1)))
+    return float((tension[idx] @ m.astype(float)).sum())
+
+
+def pair_tension_mean(pair_sum: float, n: int) -> float:
+    """Mean T_ij over ordered pairs of distinct members (zero diagonal)."""
+    return pair_sum / (n * (n - 1)) if n >= 2 else float("nan")
+
+
+class Observation:
+    """The model as seen by the metrics at one recording.
+
+    Attribute access falls through to the model; the N x N products several metrics need
+    are computed once here: the sum of T for the world's mean tension and the sum over
+    member pairs for each institution's member tension.
+    """
+
+    def __init__(self, model: "AllianceModel"):
+        self.model = model
+        self.tension_total = float(model.tension.sum())
+        self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
+        self.intra = intra_dyads(model)
+        self.autonomy = autonomy_of_states(model)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
 
 
 def intra_dyads(model: "AllianceModel") -> int:
@@ -125,22 +149,22 @@ def conflict_rate(model) -> float:
 
 @world_metric
 def dispute_rate_intra(model) -> float:
-    return rate(model.tally.disputes_intra, intra_dyads(model), PER_DYAD_YEARS)
+    return rate(model.tally.disputes_intra, model.intra, PER_DYAD_YEARS)
 
 
 @world_metric
 def dispute_rate_inter(model) -> float:
-    return rate(model.tally.disputes - model.tally.disputes_intra, dyads(model.n) - intra_dyads(model), PER_DYAD_YEARS)
+    return rate(model.tally.disputes - model.tally.disputes_intra, dyads(model.n) - model.intra, PER_DYAD_YEARS)
 
 
 @world_metric
 def conflict_rate_intra(model) -> float:
-    return rate(model.tally.conflicts_intra, intra_dyads(model), PER_DYAD_YEARS)
+    return rate(model.tally.conflicts_intra, model.intra, PER_DYAD_YEARS)
 
 
 @world_metric
 def conflict_rate_inter(model) -> float:
-    return rate(model.tally.conflicts - model.tally.conflicts_intra, dyads(model.n) - intra_dyads(model), PER_DYAD_YEARS)
+    return rate(model.tally.conflicts - model.tally.conflicts_intra, dyads(model.n) - model.intra, PER_DYAD_YEARS)
 
 
 @world_metric
@@ -161,7 +185,7 @@ def mean_stability(model) -> float:
 
 @world_metric
 def mean_tension(model) -> float:
-    return float(model.tension.sum() / (model.n * (model.n - 1)))
+    return model.tension_total / (model.n * (model.n - 1))
 
 
 @world_metric
@@ -171,7 +195,7 @@ def mean_threat(model) -> float:
 
 @world_metric
 def mean_autonomy(model) -> float:
-    return float(autonomy_of_states(model).mean())
+    return float(model.autonomy.mean())
 
 
 @world_metric
@@ -227,7 +251,7 @@ def exits(model, inst) -> float:
 
 @institution_metric()
 def member_tension(model, inst) -> float:
-    return pair_tension_mean(model.tension, inst.members)
+    return pair_tension_mean(model.member_tension_sums[inst.name], inst.size)
 
 
 @institution_metric()
@@ -251,7 +275,7 @@ def regime_mean(model, inst) -> float:
 def autonomy(model, inst) -> float:
     if not inst.size:
         return float("nan")
-    return float(autonomy_of_states(model)[inst.members].mean())
+    return float(model.autonomy[inst.members].mean())
 
 
 @institution_metric()
@@ -320,11 +344,12 @@ class Recorder:
         self.value.append(value)
 
     def record(self, model: "AllianceModel") -> None:
+        o = Observation(model)
         for name, fn in WORLD.items():
-            self._add(model.steps, name, "world", fn(model))
+            self._add(model.steps, name, "world", fn(o))
         for inst in model.institutions:
             for name, fn in INSTITUTION.items():
-                self._add(model.steps, name, inst.name, fn(model, inst))
+                self._add(model.steps, name, inst.name, fn(o, inst))
 
     def frame(self):
         import pandas as pd

@@ -104,12 +104,12 @@ class AllianceModel(mesa.Model):
         self.grievance = np.zeros(self.n)
         self.proximity = world.proximity
         self.proximity_rowsum = self.proximity.sum(axis=1)
+        self.dyad_sampler = conflict.DyadSampler(self.proximity)
         self.rivalry = world.rivalry_pairs
 
         self.institutions = self._found_institutions(world)
         self.events = self._resolve_events()
         self._forced_crisis = np.zeros(self.n, dtype=bool)
-        self._buffer = np.empty((self.n, self.n))
         self.tension = np.zeros((self.n, self.n))
         self._start_at_equilibrium_tension()
         self.tally = StepTally(crises=np.zeros(self.n, dtype=bool))
@@ -196,7 +196,7 @@ class AllianceModel(mesa.Model):
             self.regime, self.policy, np.zeros(self.n), [],
             relaxation=1.0, baseline=t.baseline, regime_weight=t.regime_weight, policy_weight=t.policy_weight,
         )
-        tension.relax(self.tension, u, v, self.rivalry, self._buffer, relaxation=1.0, rivalry_weight=t.rivalry_weight)
+        tension.relax(self.tension, u, v, self.rivalry, relaxation=1.0, rivalry_weight=t.rivalry_weight)
 
     # ------------------------------------------------------------------ phases
     def begin_year(self) -> None:
@@ -288,27 +288,27 @@ class AllianceModel(mesa.Model):
             self.regime, self.policy, mood, terms,
             relaxation=t.relaxation, baseline=t.baseline, regime_weight=t.regime_weight, policy_weight=t.policy_weight,
         )
-        tension.relax(self.tension, u, v, self.rivalry, self._buffer, relaxation=t.relaxation, rivalry_weight=t.rivalry_weight)
+        tension.relax(self.tension, u, v, self.rivalry, relaxation=t.relaxation, rivalry_weight=t.rivalry_weight)
 
     def resolve_disputes(self) -> None:
         """Phase 6: onset (deterred by collective defence), settlement, escalation, costs, entrapment."""
         p = self.dynamics.conflict
         rng = self.streams["disputes"]
-        pos = conflict.bernoulli_positions(rng, self.n * (self.n - 1) // 2, p.dispute_base)
-        draws = rng.random((len(pos), conflict.DRAWS_PER_CANDIDATE))
-        i, j = conflict.condensed_to_pairs(pos, self.n)
+        i, j, bound = self.dyad_sampler.candidates(rng, p.dispute_base)
         hegemons = [k for k in self.alive() if k.hegemonic]
         platforms = [k for k in self.alive() if not k.hegemonic]
         deter = conflict.deterrence(i, j, self.capability, [(k.members, k.params["deterrence"]) for k in hegemons])
         t_ij = self.tension[i, j]
-        # Candidates were drawn with probability d0; accept with p_ij / d0.
-        accept = draws[:, 0] < conflict.onset_probability(t_ij, self.proximity[i, j], deter, base=1.0, exponent=p.tension_exponent)
-        i, j, t_ij, draws = i[accept], j[accept], t_ij[accept], draws[accept]
+        # Candidates were drawn with probability d0 * bound; accept with p_ij / (d0 * bound).
+        onset = conflict.onset_probability(t_ij, self.proximity[i, j], deter, base=1.0, exponent=p.tension_exponent) / bound
+        accept = rng.random(len(i)) < onset
+        i, j, t_ij = i[accept], j[accept], t_ij[accept]
+        draws = rng.random((len(i), 2))  # escalation, settlement
 
         settle = conflict.shared(i, j, [(k.members, k.params["settlement"] * k.chi) for k in platforms])
-        settled = draws[:, 2] < settle
+        settled = draws[:, 1] < settle
         control = conflict.shared(i, j, [(k.members, k.params["dispute_control"]) for k in hegemons])
-        escalate = ~settled & (draws[:, 1] < p.escalation * t_ij * (1.0 - control))
+        escalate = ~settled & (draws[:, 0] < p.escalation * t_ij * (1.0 - control))
 
         conflict.raise_tension(self.tension, i[~settled], j[~settled], p.dispute_tension)
         ci, cj = i[escalate], j[escalate]
@@ -318,10 +318,7 @@ class AllianceModel(mesa.Model):
         np.add.at(hurt, ci, p.stability_loss)
         np.add.at(hurt, cj, p.stability_loss)
         self.stability = np.clip(self.stability - hurt, 0.0, 1.0)
-        alliances = [(k.members, k.params["entrapment"]) for k in hegemons]
-        for a, b in zip(ci.tolist(), cj.tolist()):
-            for allies, opponent, e in conflict.entrapment_pairs(a, b, alliances):
-                conflict.raise_tension(self.tension, allies, np.full(len(allies), opponent), e)
+        conflict.entrap(self.tension, ci, cj, [(k.members, k.params["entrapment"]) for k in hegemons])
 
         intra = conflict.shared(i, j, [(k.members, 1.0) for k in self.alive()]) > 0
         self.tally.disputes, self.tally.conflicts, self.tally.settled = len(i), int(escalate.sum()), int(settled.sum())

@@ -3,8 +3,10 @@
 Onset is rare per dyad, so it is sampled by thinning instead of one draw per dyad: each
 dyad becomes a candidate with probability d0 (the largest onset probability any dyad can
 have) and a candidate is accepted with probability p_ij / d0.  That is exactly a Bernoulli
-(p_ij) draw per dyad, at a cost proportional to the number of candidates, and the random
-numbers consumed depend only on N and d0, so scenarios with the same world share them
+(p_ij) draw per dyad, at a cost proportional to the number of candidates.  Because
+p_ij <= d0 prox_ij and proximity is fixed, dyads are banded by proximity once and each band
+is thinned with its own bound, so remote dyads rarely become candidates.  The candidates
+drawn depend only on the world and d0, so scenarios with the same world share them
 (common random numbers).
 """
 
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Draws per candidate dyad: onset acceptance, escalation, settlement.
-DRAWS_PER_CANDIDATE = 3
+# Dyads are grouped by proximity into bands (2^-(b+1), 2^-b]; the last band takes the rest.
+PROXIMITY_BANDS = 12
 
 
 def bernoulli_positions(rng: np.random.Generator, size: int, p: float) -> np.ndarray:
@@ -34,6 +36,44 @@ def bernoulli_positions(rng: np.random.Generator, size: int, p: float) -> np.nda
         if pos[-1] >= size:
             return np.concatenate(parts)
         last = int(pos[-1])
+
+
+class DyadSampler:
+    """Draws the dyads (i < j) on which a dispute may start, banded by proximity.
+
+    Each dyad is a candidate with probability d0 * bound(band), bound = the band's upper
+    proximity edge; ``accept_scale`` returns bound per candidate, so accepting with
+    p_ij / (d0 * bound) gives exactly P(dispute_ij) = p_ij.
+    """
+
+    def __init__(self, proximity: np.ndarray):
+        n = proximity.shape[0]
+        self.n = n
+        iu = np.triu_indices(n, 1)
+        prox = proximity[iu]
+        with np.errstate(divide="ignore"):
+            band = np.floor(-np.log2(np.maximum(prox, np.finfo(float).tiny))).astype(np.int64)
+        band = np.clip(band, 0, PROXIMITY_BANDS - 1)
+        order = np.argsort(band, kind="stable").astype(np.int64)
+        counts = np.bincount(band, minlength=PROXIMITY_BANDS)
+        self.bands = []
+        start = 0
+        for b, c in enumerate(counts):
+            if c:
+                self.bands.append((order[start:start + c], 2.0 ** -b))
+            start += c
+
+    def candidates(self, rng: np.random.Generator, base: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(i, j, bound) of candidate dyads for onset probability bound ``base`` (d0)."""
+        picks, bounds = [], []
+        for positions, bound in self.bands:
+            chosen = positions[bernoulli_positions(rng, len(positions), base * bound)]
+            picks.append(chosen)
+            bounds.append(np.full(len(chosen), bound))
+        if not picks:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        i, j = condensed_to_pairs(np.concatenate(picks), self.n)
+        return i, j, np.concatenate(bounds)
 
 
 def condensed_to_pairs(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,20 +132,30 @@ def war_losses(capability: np.ndarray, i: np.ndarray, j: np.ndarray, loss: float
     return capability * factor
 
 
-def entrapment_pairs(i: int, j: int, alliances: list[tuple[np.ndarray, float]]) -> list[tuple[np.ndarray, int, float]]:
-    """Allies dragged into a conflict of i with j: (allies of i in k, j, e_k) for each alliance k.
+def entrap(tension: np.ndarray, fighters_i: np.ndarray, fighters_j: np.ndarray, alliances: list[tuple[np.ndarray, float]]) -> None:
+    """Snyder's entrapment, in place: allies are dragged into their partners' conflicts.
 
-    Snyder's entrapment: members of a hegemonic alliance that contains i but not j see their
-    tension with j rise; and the same for j's allies against i.
+    For each hegemonic alliance k with entrapment e_k and each conflict between a member and
+    an outsider o, every other member a sees T_ao += e_k (1 - T_ao).  Each (a, o) pair is
+    raised once per alliance and step, however many members fought o.
     """
-    out = []
     for members, e in alliances:
-        if not e:
+        if not e or not len(fighters_i):
             continue
-        for side, other in ((i, j), (j, i)):
-            if members[side] and not members[other]:
-                allies = np.flatnonzero(members)
-                allies = allies[allies != side]
-                if len(allies):
-                    out.append((allies, other, e))
-    return out
+        mi, mj = members[fighters_i], members[fighters_j]
+        cross = mi != mj
+        if not cross.any():
+            continue
+        inside = np.where(mi, fighters_i, fighters_j)[cross]
+        outside = np.where(mi, fighters_j, fighters_i)[cross]
+        opponents = np.unique(outside)
+        allies = np.flatnonzero(members)
+        block = np.ix_(allies, opponents)
+        old = tension[block]
+        new = old + e * (1.0 - old)
+        # The fighters themselves already bear the conflict's own tension rise.
+        fought = np.zeros_like(new, dtype=bool)
+        fought[np.searchsorted(allies, inside), np.searchsorted(opponents, outside)] = True
+        new = np.where(fought, old, new)
+        tension[block] = new
+        tension[np.ix_(opponents, allies)] = new.T

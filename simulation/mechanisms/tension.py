@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import dgemm
 
 
 @dataclass(frozen=True)
@@ -72,15 +73,17 @@ def relax(
     u: np.ndarray,
     v: np.ndarray,
     rivalry: tuple[np.ndarray, np.ndarray, np.ndarray],
-    buffer: np.ndarray,
     *,
     relaxation: float,
     rivalry_weight: float,
 ) -> None:
-    """In place: T <- clip((1 - alpha) T + U V^T + alpha w_R R, 0, 1), zero diagonal."""
-    np.matmul(u, v.T, out=buffer)
-    tension *= 1.0 - relaxation
-    tension += buffer
+    """In place: T <- clip((1 - alpha) T + U V^T + alpha w_R R, 0, 1), zero diagonal.
+
+    The first two terms are one BLAS ``dgemm`` call (C <- U V^T + beta C) writing into T:
+    a C-ordered T is the Fortran-ordered T^T, so we ask for T^T <- V U^T + (1 - alpha) T^T.
+    """
+    assert tension.flags.c_contiguous
+    dgemm(1.0, v, u, beta=1.0 - relaxation, c=tension.T, trans_b=1, overwrite_c=1)
     ri, rj, rv = rivalry
     if len(rv):
         push = relaxation * rivalry_weight * rv

@@ -27,15 +27,17 @@ def spread_and_decay(
     (co-members of institution k block a share c_k of the flow between them);
     tau_i <- tau_i (1 - decay - cooperation_decay * min(1, sum_k c_k m_ik)) + spread * inflow_i.
 
-    ``blocks`` holds (membership as 0/1 floats, c_k) for institutions with c_k > 0, so one
-    matrix product over ``proximity`` serves every institution.
+    ``blocks`` holds (membership as 0/1 floats, c_k) for institutions with c_k > 0.
+    Float32 proximity is accepted (its products are returned as float64).
+    (Separate matrix-vector products are faster here than one product with several columns.)
     """
-    cols = np.column_stack([threat] + [m * threat for m, _ in blocks])
-    flows = proximity @ cols
-    inflow = flows[:, 0].copy()
+    dtype = proximity.dtype
+    inflow = (proximity @ threat.astype(dtype)).astype(float)
     coop = np.zeros_like(threat)
-    for k, (m, c) in enumerate(blocks, start=1):
-        inflow -= c * m * flows[:, k]
+    for m, c in blocks:
+        # Only members' rows are blocked: copy them out (cost n_k x N instead of N x N).
+        rows = np.flatnonzero(m)
+        inflow[rows] -= c * (proximity[rows] @ (m * threat).astype(dtype))
         coop += c * m
     inflow = np.maximum(inflow, 0.0) / np.maximum(proximity_rowsum, np.finfo(float).tiny)
     keep = np.clip(1.0 - decay - cooperation_decay * np.minimum(coop, 1.0), 0.0, 1.0)
