@@ -120,9 +120,9 @@ def run_command(args: argparse.Namespace) -> int:
     if args.steps is not None:
         overrides.append(Override(("steps",), args.steps, f"--steps {args.steps}"))
     scenario, source = load_scenario_with_source(args.scenario, overrides)
-    out = Path(args.out) if args.out else default_out_dir(scenario)
-    _refuse_existing(out, force=args.force)
     check_scenario(scenario, source)
+    out = Path(args.out) if args.out else default_out_dir(scenario)
+    _refuse_existing(out, force=args.force)  # before the run, so a refusal costs nothing
 
     simulated = time.perf_counter()
     table = runner.run_scenario(scenario)

@@ -181,13 +181,22 @@ class AllianceModel(mesa.Model):
                     raise ScenarioError("a state cannot be its own rival", path=path)
             elif isinstance(ev, (JoinEvent, LeaveEvent)):
                 idx = [resolve(ev.state, self.index, f"{path}.state")]
-                inst = names[ev.institution]
+                inst = self._named_institution(names, ev.institution, f"{path}.institution")
                 if isinstance(ev, LeaveEvent) and inst.leader == idx[0]:
                     raise ScenarioError(f"{ev.state} leads {ev.institution} and cannot leave it", path=path)
-            else:
+            else:  # ParamEvent
+                inst = self._named_institution(names, ev.institution, f"{path}.institution")
+                if ev.param not in inst.params:
+                    raise ScenarioError(f"{ev.institution} has no parameter {ev.param!r}; expected one of {sorted(inst.params)}", path=f"{path}.param")
                 idx = []
             by_step.setdefault(ev.step, []).append((ev, idx))
         return by_step
+
+    @staticmethod
+    def _named_institution(names: dict, name: str, path: str) -> InstitutionState:
+        if name not in names:
+            raise ScenarioError(f"unknown institution {name!r}; expected one of {sorted(names)}", path=path)
+        return names[name]
 
     def _start_at_equilibrium_tension(self) -> None:
         """Initial tension is the baseline antagonism T* (no institutional effects, no noise)."""

@@ -25,6 +25,8 @@ DPI = 100
 SMOOTHING_YEARS = 10
 MIN_STEPS_TO_SMOOTH = 2 * SMOOTHING_YEARS
 RAW_ALPHA = 0.35
+#: Panels on a 0-1 scale get this margin so lines at exactly 0 or 1 stay visible.
+UNIT_LIMITS = (-0.02, 1.02)
 #: Institution colours (matplotlib's tab10), in sorted name order, the same in every panel.
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
 LEGEND_FONT = "small"
@@ -37,16 +39,16 @@ def _series(df: pd.DataFrame, metric: str, scope: str) -> pd.Series | None:
     return rows.set_index("step")["value"].astype(float).sort_index()
 
 
-def _rate(ax, series: pd.Series | None, label: str, colour: str) -> None:
+def _rate(ax, series: pd.Series | None, label: str, colour: str, note: str = "") -> None:
     """Plot a yearly rate: raw values faintly, with a moving average on top for long runs."""
     if series is None:
         return
     if len(series) >= MIN_STEPS_TO_SMOOTH:
         ax.plot(series.index, series.values, color=colour, alpha=RAW_ALPHA, linewidth=0.8)
         smooth = series.rolling(SMOOTHING_YEARS, center=True, min_periods=1).mean()
-        ax.plot(smooth.index, smooth.values, color=colour, linewidth=1.8, label=f"{label} ({SMOOTHING_YEARS}-year mean)")
+        ax.plot(smooth.index, smooth.values, color=colour, linewidth=1.8, label=f"{label}, {SMOOTHING_YEARS}-year mean{note}")
     else:
-        ax.plot(series.index, series.values, color=colour, marker=".", label=label)
+        ax.plot(series.index, series.values, color=colour, marker=".", label=f"{label}{note}")
 
 
 def _empty(ax, text: str) -> None:
@@ -89,7 +91,7 @@ def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], tit
         ax.legend(fontsize=LEGEND_FONT)
     else:
         _empty(ax, "'mean_tension' not recorded")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(*UNIT_LIMITS)
     ax.set_xlabel("year")
     ax.set_ylabel("mean tension T (0 calm – 1 hostile)")
 
@@ -105,7 +107,7 @@ def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], tit
 
     ax = axes[0, 2]
     ax.set_title("Internal crises and stability")
-    _rate(ax, _series(df, "crisis_rate", WORLD), "crises (left axis)", "tab:purple")
+    _rate(ax, _series(df, "crisis_rate", WORLD), "crises", "tab:purple", note=" (left axis)")
     ax.set_xlabel("year")
     ax.set_ylabel("crises per 100 state-years")
     ax.set_ylim(bottom=0)
@@ -113,7 +115,7 @@ def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], tit
     s = _series(df, "mean_stability", WORLD)
     if s is not None:
         right.plot(s.index, s.values, color="tab:green", label="mean stability (right axis)")
-    right.set_ylim(0, 1)
+    right.set_ylim(*UNIT_LIMITS)
     right.set_ylabel("mean internal stability h (0–1)")
     handles = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
@@ -139,7 +141,7 @@ def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], tit
     if not institutions:
         _empty(ax, "no institutions in this scenario")
     elif drawn:
-        ax.set_ylim(0, 1)
+        ax.set_ylim(*UNIT_LIMITS)
         ax.legend(fontsize=LEGEND_FONT)
     else:
         _empty(ax, "'member_tension' and 'autonomy' not recorded")

@@ -349,7 +349,11 @@ Event = Annotated[
 
 
 class Scenario(Frozen):
-    """One world: states, rivalries, institutions, rules, events, length and seed."""
+    """One world: states, rivalries, institutions, rules, events, length and seed.
+
+    Names (of states, leaders, institutions in events) are resolved when the model is
+    built, where generated state names are known; errors there carry the key path.
+    """
 
     name: str = Field("scenario", description="short name, used in output folder names")
     description: str = ""
@@ -361,17 +365,3 @@ class Scenario(Frozen):
     dynamics: Dynamics = Field(default_factory=Dynamics)
     mechanisms: Mechanisms = Field(default_factory=Mechanisms)
     events: tuple[Event, ...] = ()
-
-    @model_validator(mode="after")
-    def _names_resolve(self) -> "Scenario":
-        for name, inst in self.institutions.items():
-            if isinstance(inst, Hegemonic) and isinstance(inst.founders, list) and inst.leader and inst.leader not in inst.founders:
-                raise ValueError(f"institution {name}: expected the leader {inst.leader!r} among the founders")
-        for ev in self.events:
-            if isinstance(ev, (JoinEvent, LeaveEvent, ParamEvent)) and ev.institution not in self.institutions:
-                raise ValueError(f"event at step {ev.step}: unknown institution {ev.institution!r}; expected one of {sorted(self.institutions)}")
-            if isinstance(ev, ParamEvent):
-                inst = self.institutions[ev.institution]
-                if ev.param not in type(inst.params).model_fields:
-                    raise ValueError(f"event at step {ev.step}: {ev.institution} has no parameter {ev.param!r}; expected one of {sorted(type(inst.params).model_fields)}")
-        return self

@@ -53,8 +53,9 @@ MAX_SHOWN_VALUE = 60
 SET_EXAMPLE = "institutions.Atlantic.params.interference=0.2"
 
 _YAML_PREFIX = "tag:yaml.org,2002:"
-#: Tags PyYAML's safe constructor builds (plain values, lists, mappings); everything else is refused.
-_SAFE_TAGS = frozenset(t for t in yaml.SafeLoader.yaml_constructors if t is not None)
+#: Tags PyYAML's safe constructor builds (plain values, lists, mappings, and the ``<<`` merge
+#: key, which it resolves itself); everything else is refused.
+_SAFE_TAGS = frozenset({*(t for t in yaml.SafeLoader.yaml_constructors if t is not None), _YAML_PREFIX + "merge"})
 
 
 # --------------------------------------------------------------------------------------
@@ -297,29 +298,29 @@ def _apply(data: Mapping[str, Any], overrides: list[Override], source: ScenarioS
             if not isinstance(known, Mapping) or path[1] not in known:
                 names = sorted(known) if isinstance(known, Mapping) else []
                 raise ScenarioError(f"unknown institution {path[1]}; expected one of {names} (from {ov.origin})", file=source.file, path=_dotted(path[:2]))
-        node: Any = result
+        node: Any = result  # always a dict or a list below: checked after each descent
         for depth, key in enumerate(path[:-1]):
-            where = _dotted(path[: depth + 1])
             if isinstance(node, list):
-                if not isinstance(key, int) or not -len(node) <= key < len(node):
-                    raise ScenarioError(f"expected an item number from 0 to {len(node) - 1} (from {ov.origin})", file=source.file, path=_dotted(path[:depth]) or None)
+                _check_index(node, key, path[:depth], ov, source)
                 if node[key] is None:
                     node[key] = {}
-                node = node[key]
-            elif isinstance(node, dict):
-                if node.get(key) is None:
-                    node[key] = {}
-                node = node[key]
-            else:
-                raise ScenarioError(f"holds a single value, so it has no key {key!r} (from {ov.origin})", file=source.file, path=_dotted(path[:depth]) or None)
+            elif node.get(key) is None:
+                node[key] = {}
+            node = node[key]
             if not isinstance(node, (dict, list)):
+                where = _dotted(path[: depth + 1])
                 raise ScenarioError(f"holds a single value ({_show(node)}), so it has no key {path[depth + 1]!r} (from {ov.origin})", file=source.file, path=where)
         last = path[-1]
         if isinstance(node, list):
-            if not isinstance(last, int) or not -len(node) <= last < len(node):
-                raise ScenarioError(f"expected an item number from 0 to {len(node) - 1} (from {ov.origin})", file=source.file, path=_dotted(path[:-1]) or None)
+            _check_index(node, last, path[:-1], ov, source)
         node[last] = _copy(ov.value)
     return result, overrides
+
+
+def _check_index(items: list[Any], key: str | int, at: KeyPath, ov: Override, source: ScenarioSource) -> None:
+    if not isinstance(key, int) or not 0 <= key < len(items):
+        expected = f"expected an item number from 0 to {len(items) - 1}" if items else "the list is empty, so it has no item to set"
+        raise ScenarioError(f"{expected} (from {ov.origin})", file=source.file, path=_dotted(at) or None)
 
 
 # --------------------------------------------------------------------------------------
@@ -337,11 +338,13 @@ def _show(value: Any) -> str:
         text = "true" if value else "false"
     elif isinstance(value, (int, float)):
         text = repr(value)
-    else:
+    elif isinstance(value, (Mapping, list, tuple)):
         try:
             text = yaml.safe_dump(_copy(value), default_flow_style=True, width=math.inf, sort_keys=False).strip()
         except yaml.YAMLError:
             text = repr(value)
+    else:  # dates and other plain YAML values
+        text = str(value)
     return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 3] + "..."
 
 
@@ -447,6 +450,7 @@ def _locate(loc: tuple[Any, ...]) -> _Spot:
 
 
 def _number_range(metadata: list[Any], whole: bool) -> str:
+    """'a number between 0 and 1', 'a whole number >= 1', ... from a field's constraints."""
     kind = "a whole number" if whole else "a number"
     low = high = None
     for m in metadata:
@@ -460,7 +464,8 @@ def _number_range(metadata: list[Any], whole: bool) -> str:
             high = f"< {m.lt:g}"
     if low and high and low.startswith(">=") and high.startswith("<="):
         return f"{kind} between {low[3:]} and {high[3:]}"
-    return " and ".join(p for p in (f"{kind} {low}" if low else None, high) if p) if (low or high) else kind
+    bounds = [b for b in (low, high) if b]
+    return f"{kind} {' and '.join(bounds)}" if bounds else kind
 
 
 def _allowed_keys(model: type[BaseModel] | None) -> str:
