@@ -209,7 +209,7 @@ class TensionParams(Frozen):
 class ThreatParams(Frozen):
     emergence: Unit = Field(0.03, description="yearly probability of a new transboundary threat is emergence * (1 - h_i)")
     size: Unit = Field(0.4, description="threat level added when a threat emerges")
-    spread: Unit = Field(0.15, description="threat inflow: spread * proximity-weighted mean of others' threat (unblocked part)")
+    spread: Unit = Field(0.05, description="threat inflow: spread * proximity-weighted mean of others' threat (unblocked part)")
     decay: Unit = Field(0.1, description="yearly decay of threat")
     cooperation_decay: Unit = Field(0.3, description="extra decay per unit of counter-threat cooperation")
     erosion: NonNeg = Field(0.1, description="yearly fall of stability per unit of threat")
