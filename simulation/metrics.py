@@ -100,7 +100,6 @@ class Observation:
         self.model = model
         self.tension_total = float(model.tension.sum())
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
-        self.intra = intra_dyads(model)
         self.autonomy = autonomy_of_states(model)
 
     def __getattr__(self, name):
@@ -129,10 +128,13 @@ def rate(events: int, exposure: int, per: float) -> float:
 
 
 def autonomy_of_states(model: "AllianceModel") -> np.ndarray:
-    """Retained autonomy per state: prod_k (1 - m_ik control_k)."""
+    """Retained autonomy per state: prod_k (1 - m_ik control_k), leaders excepted."""
     out = np.ones(model.n)
     for k in model.alive():
-        out *= 1.0 - k.members * k.control()
+        controlled = k.members.copy()
+        if k.leader is not None:
+            controlled[k.leader] = False  # the leader is never pulled
+        out *= 1.0 - controlled * k.control()
     return out
 
 
@@ -149,22 +151,22 @@ def conflict_rate(model) -> float:
 
 @world_metric
 def dispute_rate_intra(model) -> float:
-    return rate(model.tally.disputes_intra, model.intra, PER_DYAD_YEARS)
+    return rate(model.tally.disputes_intra, model.tally.intra_dyads, PER_DYAD_YEARS)
 
 
 @world_metric
 def dispute_rate_inter(model) -> float:
-    return rate(model.tally.disputes - model.tally.disputes_intra, dyads(model.n) - model.intra, PER_DYAD_YEARS)
+    return rate(model.tally.disputes - model.tally.disputes_intra, dyads(model.n) - model.tally.intra_dyads, PER_DYAD_YEARS)
 
 
 @world_metric
 def conflict_rate_intra(model) -> float:
-    return rate(model.tally.conflicts_intra, model.intra, PER_DYAD_YEARS)
+    return rate(model.tally.conflicts_intra, model.tally.intra_dyads, PER_DYAD_YEARS)
 
 
 @world_metric
 def conflict_rate_inter(model) -> float:
-    return rate(model.tally.conflicts - model.tally.conflicts_intra, dyads(model.n) - model.intra, PER_DYAD_YEARS)
+    return rate(model.tally.conflicts - model.tally.conflicts_intra, dyads(model.n) - model.tally.intra_dyads, PER_DYAD_YEARS)
 
 
 @world_metric
@@ -301,11 +303,15 @@ def consensus_capacity(model, inst) -> float:
 
 @institution_metric("crisis_rate")
 def members_crisis_rate(model, inst) -> float:
+    if not inst.alive:
+        return float("nan")
     return rate(int(model.tally.crises[inst.members].sum()), inst.size, PER_STATE_YEARS)
 
 
 
 def _member_pair_rate(model, inst, pairs) -> float:
+    if not inst.alive:
+        return float("nan")
     i, j = pairs
     both = inst.members[i] & inst.members[j]
     return rate(int(both.sum()), dyads(inst.size), PER_DYAD_YEARS)

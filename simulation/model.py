@@ -13,10 +13,12 @@ differences come from the rules, not the noise (common random numbers).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
+from pydantic import ValidationError
 
 from simulation import metrics
 from simulation.agents import State
@@ -48,6 +50,7 @@ class StepTally:
     settled: int = 0
     disputes_intra: int = 0
     conflicts_intra: int = 0
+    intra_dyads: int = 0  # dyads sharing an institution when disputes were drawn
     crises: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     dispute_pairs: tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: (np.zeros(0, int), np.zeros(0, int)))
     conflict_pairs: tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: (np.zeros(0, int), np.zeros(0, int)))
@@ -88,6 +91,12 @@ class AllianceModel(mesa.Model):
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children)}
         if scenario.world.seed is not None:
             self.streams["world"] = np.random.default_rng(scenario.world.seed)
+        # Each institution's utility noise has its own stream keyed by its name, so scenarios
+        # that declare different institutions still share the draws of those they have in common.
+        self.view_streams = {
+            name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(STREAMS), zlib.crc32(name.encode()))))
+            for name in scenario.institutions
+        }
 
         world = build_world(scenario, self.streams["world"])
         self.names = world.names
@@ -188,6 +197,11 @@ class AllianceModel(mesa.Model):
                 inst = self._named_institution(names, ev.institution, f"{path}.institution")
                 if ev.param not in inst.params:
                     raise ScenarioError(f"{ev.institution} has no parameter {ev.param!r}; expected one of {sorted(inst.params)}", path=f"{path}.param")
+                spec = self.config.institutions[ev.institution].params
+                try:
+                    type(spec).model_validate({**spec.model_dump(), ev.param: ev.value})
+                except ValidationError as err:
+                    raise ScenarioError(f"value {ev.value} out of range for {ev.param}: {err.errors()[0]['msg']}", path=f"{path}.value") from None
                 idx = []
             by_step.setdefault(ev.step, []).append((ev, idx))
         return by_step
@@ -225,17 +239,42 @@ class AllianceModel(mesa.Model):
             elif isinstance(ev, RivalryEvent):
                 self._set_rivalry(min(idx), max(idx), ev.intensity)
             elif isinstance(ev, JoinEvent):
-                inst = self._institution(ev.institution)
-                if inst.alive and not inst.members[idx[0]]:
-                    inst.members[idx[0]] = True
-                    inst.joins += 1
+                self._forced_join(self._institution(ev.institution), idx[0])
             elif isinstance(ev, LeaveEvent):
                 inst = self._institution(ev.institution)
                 if inst.members[idx[0]]:
                     inst.members[idx[0]] = False
                     inst.exits += 1
+                    if inst.hegemonic:
+                        self.grievance[idx[0]] = 0.0
             elif isinstance(ev, ParamEvent):
                 self._institution(ev.institution).set_param(ev.param, ev.value, self.mechanisms)
+        self.dissolve_small()
+
+    def _forced_join(self, inst: InstitutionState, i: int) -> None:
+        """A scheduled accession: admission rules are waived, but never the membership limits.
+
+        A state at its limit (max_memberships, or already in a hegemonic alliance when joining
+        another) first leaves the institutions it does not lead; if it leads one that stands
+        in the way, the event has no effect.
+        """
+        if not inst.alive or inst.members[i]:
+            return
+        held = [k for k in self.alive() if k.members[i]]
+        limit = self.dynamics.membership.max_memberships
+        blocking = [k for k in held if inst.hegemonic and k.hegemonic]
+        spare = [k for k in held if k not in blocking]
+        excess = max(0, len(held) - len(blocking) + 1 - limit)
+        blocking += spare[:excess]
+        if any(k.leader == i for k in blocking):
+            return
+        for k in blocking:
+            k.members[i] = False
+            k.exits += 1
+            if k.hegemonic:
+                self.grievance[i] = 0.0
+        inst.members[i] = True
+        inst.joins += 1
 
     def emerge_threats(self) -> None:
         """Phase 1b: new transboundary threats, more likely where stability is low."""
@@ -310,9 +349,11 @@ class AllianceModel(mesa.Model):
         t_ij = self.tension[i, j]
         # Candidates were drawn with probability d0 * bound; accept with p_ij / (d0 * bound).
         onset = conflict.onset_probability(t_ij, self.proximity[i, j], deter, base=1.0, exponent=p.tension_exponent) / bound
-        accept = rng.random(len(i)) < onset
-        i, j, t_ij = i[accept], j[accept], t_ij[accept]
-        draws = rng.random((len(i), 2))  # escalation, settlement
+        # Three draws per candidate (onset, escalation, settlement), whatever is accepted, so the
+        # stream stays common to scenarios that share the world.
+        draws = rng.random((len(i), 3))
+        accept = draws[:, 2] < onset
+        i, j, t_ij, draws = i[accept], j[accept], t_ij[accept], draws[accept]
 
         settle = conflict.shared(i, j, [(k.members, k.params["settlement"] * k.chi) for k in platforms])
         settled = draws[:, 1] < settle
@@ -330,6 +371,7 @@ class AllianceModel(mesa.Model):
         conflict.entrap(self.tension, ci, cj, [(k.members, k.params["entrapment"]) for k in hegemons])
 
         intra = conflict.shared(i, j, [(k.members, 1.0) for k in self.alive()]) > 0
+        self.tally.intra_dyads = metrics.intra_dyads(self)
         self.tally.disputes, self.tally.conflicts, self.tally.settled = len(i), int(escalate.sum()), int(settled.sum())
         self.tally.disputes_intra, self.tally.conflicts_intra = int(intra.sum()), int((intra & escalate).sum())
         self.tally.dispute_pairs, self.tally.conflict_pairs = (i, j), (ci, cj)
@@ -344,14 +386,15 @@ class AllianceModel(mesa.Model):
     def decide_memberships(self) -> None:
         """Phase 8: reviewing states weigh every institution, then leave or join."""
         w = self.dynamics.membership
-        rng = self.streams["membership"]
-        draws = rng.random(self.n)
-        views = w.utility_noise * rng.standard_normal((self.n, len(self.institutions)))
+        draws = self.streams["membership"].random(self.n)
+        views = {k.name: w.utility_noise * self.view_streams[k.name].standard_normal(self.n) for k in self.institutions}
         live = self.alive()
         if not self.mechanisms.membership or not live:
+            self.dissolve_small()
             return
         rows = np.flatnonzero((draws < w.review_rate) | self.tally.crises)
         if not len(rows):
+            self.dissolve_small()
             return
         demand = membership.security_demand(self.tension[rows], self.proximity[rows])
         util, member, admissible, forced, locked = (np.zeros((len(rows), len(live))) for _ in range(5))
@@ -371,8 +414,7 @@ class AllianceModel(mesa.Model):
                 util[:, c] = membership.dialogue_utility(w, k.params, k.chi, self.dynamics.tension.relaxation, threat=self.threat[rows], demand=demand)
                 centre = self.regime[k.members].mean()
                 admissible[:, c] = np.abs(self.regime[rows] - centre) <= k.params["admission_distance"]
-        columns = [self.institutions.index(k) for k in live]
-        util += views[np.ix_(rows, columns)]
+        util += np.column_stack([views[k.name][rows] for k in live])
         hegemonic = np.array([k.hegemonic for k in live])
         leave, join = membership.choose(
             util, member, admissible, forced, locked, hegemonic,
@@ -387,13 +429,17 @@ class AllianceModel(mesa.Model):
             new = rows[join == c]
             k.members[new] = True
             k.joins += len(new)
-        for k in live:
+        self.dissolve_small()
+
+    # ------------------------------------------------------------------ helpers
+    def dissolve_small(self) -> None:
+        """An institution left with fewer than MIN_SIZE members dissolves; the rest are released."""
+        for k in self.alive():
             if k.size < MIN_SIZE:
                 k.alive = False
                 k.exits += k.size
                 k.members[:] = False
 
-    # ------------------------------------------------------------------ helpers
     def alive(self) -> list[InstitutionState]:
         return [k for k in self.institutions if k.alive]
 

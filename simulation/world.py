@@ -72,7 +72,9 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
     gen_sov = draw(g.sovereignty, rng, n_gen)
     gen_gov = draw(g.governance, rng, n_gen)
     gen_loc = rng.uniform(0.0, g.map_size, (n_gen, 2))
-    policy_noise = rng.uniform(0.0, 1.0, (len(listed) + n_gen, k))
+    gen_policy_noise = rng.uniform(0.0, 1.0, (n_gen, k))
+    listed_policy_noise = rng.uniform(0.0, 1.0, (len(listed), k))
+    policy_noise = np.concatenate([listed_policy_noise, gen_policy_noise])
 
     cap = np.concatenate([[s.capability for s in listed], gen_cap])
     reg = np.clip(np.concatenate([[s.regime for s in listed], gen_reg]), 0.0, 1.0)

@@ -8,13 +8,14 @@ same run ids, seeds and parameter values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from simulation.errors import ScenarioError, UserError
 from simulation.experiments.design import DesignPoints, sample
-from simulation.experiments.schema import ExperimentFile
+from simulation.experiments.schema import WORLD, ExperimentFile
 from simulation.experiments.seeds import design_seed, replication_seeds
 
 #: Minimum zero-padding of point and replication numbers in run ids (ids sort in plan order).
@@ -75,9 +76,11 @@ def make_runs(labels: list[str], n_points: int, seeds: list[int]) -> tuple[Run, 
     )
 
 
-def resolve_scenarios(source: ExperimentFile) -> dict[str, str]:
+def resolve_scenarios(source: ExperimentFile, scenario_dir: Path | None = None) -> dict[str, str]:
     """Load each scenario with the experiment's overrides (and ``steps``) and return its
-    resolved YAML text (every default written out), labelled by file stem."""
+    resolved YAML text (every default written out), labelled by file stem.  File paths
+    inside (a distance file) are written relative to ``scenario_dir``, where the texts are
+    stored with the results."""
     from simulation.scenario_io import dump_resolved, load_scenario
 
     exp = source.experiment
@@ -94,7 +97,7 @@ def resolve_scenarios(source: ExperimentFile) -> dict[str, str]:
         except ScenarioError as exc:
             raise UserError(f"scenario {rel}: {exc}", file=str(source.path), line=source.line("scenarios", index),
                             path=f"scenarios.{index}") from None
-        texts[label] = dump_resolved(scenario)
+        texts[label] = dump_resolved(scenario, relative_to=scenario_dir)
     return texts
 
 
@@ -126,13 +129,36 @@ def check_design(source: ExperimentFile, scenario_texts: dict[str, str], points:
                 raise source.error(f"in scenario {label}: {exc.detail}{' (' + exc.path + ')' if exc.path and not param else ''}", *loc) from None
 
 
-def build_plan(source: ExperimentFile) -> Plan:
+def check_metrics(source: ExperimentFile, scenario_texts: dict[str, str]) -> None:
+    """Every summarised or plotted metric must exist at its scope in at least one scenario
+    (a misspelt name would otherwise give a column of blanks)."""
+    from simulation import metrics  # the registry of names only; the model is not imported
+
+    institutions = sorted({name for text in scenario_texts.values() for name in (yaml.safe_load(text).get("institutions") or {})})
+    refs = [(m, ("summary", "metrics", i)) for i, m in enumerate(source.experiment.summary.metrics)]
+    for f, fig in enumerate(source.experiment.figures or ()):
+        refs += [(m, ("figures", f, "metrics", i)) for i, m in enumerate(fig.metrics or ())]
+    for ref, loc in refs:
+        if ref.scope == WORLD:
+            known = metrics.WORLD
+            if ref.metric not in known and ref.metric in metrics.INSTITUTION:
+                raise source.error(f"{ref.metric} is an institution metric; expected '{ref.metric}@<institution>' with one of {institutions}", *loc)
+        else:
+            known = metrics.INSTITUTION
+            if ref.scope not in institutions:
+                raise source.error(f"no scenario has an institution {ref.scope!r}; expected 'world' or one of {institutions}", *loc)
+        if ref.metric not in known:
+            raise source.error(f"unknown {ref.scope if ref.scope == WORLD else 'institution'} metric {ref.metric!r}; expected one of {sorted(known)}", *loc)
+
+
+def build_plan(source: ExperimentFile, scenario_dir: Path | None = None) -> Plan:
     """Resolve scenarios, sample the design, spawn seeds and lay out the runs."""
     exp = source.experiment
-    texts = resolve_scenarios(source)
+    texts = resolve_scenarios(source, scenario_dir)
     dseed = design_seed(exp.seed)
     points = sample(exp.design, dseed)
     check_design(source, texts, points)
+    check_metrics(source, texts)
     seeds = replication_seeds(exp.seed, exp.replications)
     runs = make_runs(list(texts), len(points), seeds)
     return Plan(source, texts, points, tuple(seeds), dseed, runs)

@@ -1,0 +1,242 @@
+"""Statistics from stored results only: never imports or runs the model.
+
+Inputs are the files a sweep leaves (``manifest.json``, ``summary.csv``, ``runs/*.parquet``);
+outputs are tidy tables that ``figures`` and ``report`` turn into pictures and text.
+Confidence intervals use the t distribution (replications are few); scenario comparisons
+are paired by replication, which common random numbers make legitimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from scipy import stats
+
+from simulation.experiments.schema import Experiment, MetricRef
+from simulation.experiments.store import SUMMARY_ID_COLUMNS, ResultsFolder
+
+#: Sobol and Morris confidence intervals are bootstrap intervals with this many resamples.
+BOOTSTRAP_RESAMPLES = 1000
+#: Beyond this many scenario x design-point groups a time-series figure pools design points.
+MAX_TIMESERIES_GROUPS = 10
+OK = "ok"
+
+
+@dataclass
+class StoredResults:
+    """A results folder as read back: its manifest, its experiment and its summary table."""
+
+    folder: ResultsFolder
+    manifest: dict[str, Any]
+    experiment: Experiment
+    summary: pd.DataFrame
+
+    @classmethod
+    def load(cls, root: str | Path, *, rebuild_summary: bool = False) -> "StoredResults":
+        folder = ResultsFolder(Path(root))
+        manifest = folder.read_manifest()
+        experiment = Experiment.model_validate(manifest["experiment"]["settings"])
+        if rebuild_summary or not folder.summary_path.exists():
+            folder.write_summary(manifest["runs"], manifest["design"]["columns"], [m.column for m in experiment.summary.metrics])
+        summary = pd.read_csv(folder.summary_path, dtype={"run_id": str, "scenario": str, "status": str})
+        return cls(folder, manifest, experiment, summary)
+
+    @property
+    def design_columns(self) -> list[str]:
+        return list(self.manifest["design"]["columns"])
+
+    @property
+    def metrics(self) -> list[MetricRef]:
+        return list(self.experiment.summary.metrics)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.experiment.labels
+
+    @property
+    def confidence(self) -> float:
+        return self.experiment.analysis.confidence
+
+    def ok(self) -> pd.DataFrame:
+        """Successful runs only."""
+        return self.summary[self.summary["status"] == OK]
+
+
+def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
+    """Mean, sample sd and t-based confidence interval of ``values`` (NaNs ignored)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return {"n": 0, "mean": np.nan, "sd": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    mean = float(x.mean())
+    if n == 1:
+        return {"n": 1, "mean": mean, "sd": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / np.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def describe(results: StoredResults) -> pd.DataFrame:
+    """Per scenario, design point and metric: n, mean, sd and CI over replications."""
+    data = results.ok()
+    rows = []
+    order = {label: i for i, label in enumerate(results.labels)}
+    for (scenario, point), group in data.groupby(["scenario", "point"], sort=False):
+        design = {c: group[c].iloc[0] for c in results.design_columns}
+        for ref in results.metrics:
+            rows.append({"scenario": scenario, "point": int(point), **design, "metric": ref.column,
+                         **mean_ci(group[ref.column].to_numpy(), results.confidence)})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    table["_order"] = table["scenario"].map(order)
+    return table.sort_values(["_order", "point"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def paired_differences(results: StoredResults, baseline: str | None = None) -> pd.DataFrame:
+    """Each scenario minus the baseline, paired by design point and replication (same seed)."""
+    baseline = baseline or results.experiment.baseline
+    data = results.ok()
+    base = data[data["scenario"] == baseline]
+    rows = []
+    for scenario in results.labels:
+        if scenario == baseline:
+            continue
+        other = data[data["scenario"] == scenario]
+        pairs = other.merge(base, on=["point", "replication", "seed"], suffixes=("", "_base"))
+        for point, group in pairs.groupby("point", sort=True):
+            design = {c: group[c].iloc[0] for c in results.design_columns}
+            for ref in results.metrics:
+                diff = group[ref.column].to_numpy(dtype=float) - group[f"{ref.column}_base"].to_numpy(dtype=float)
+                rows.append({"scenario": scenario, "baseline": baseline, "point": int(point), **design,
+                             "metric": ref.column, **mean_ci(diff, results.confidence)})
+    return pd.DataFrame(rows)
+
+
+def _point_means(results: StoredResults, scenario: str, column: str) -> np.ndarray:
+    """Mean over replications per design point, in point order (NaN where no run succeeded)."""
+    n_points = len(results.manifest["design"]["points"])
+    data = results.ok()
+    data = data[data["scenario"] == scenario]
+    means = data.groupby("point")[column].mean()
+    return means.reindex(range(n_points)).to_numpy(dtype=float)
+
+
+def sobol_indices(results: StoredResults) -> pd.DataFrame:
+    """First- and total-order Sobol indices (with bootstrap CIs) per scenario and metric.
+
+    The model output at each Saltelli point is the mean over replications.  A metric with
+    a missing point (a failed run) cannot be analysed and is left out.
+    """
+    from SALib.analyze import sobol
+
+    design = results.manifest["design"]
+    if design["type"] != "sobol":
+        return pd.DataFrame()
+    problem = design["problem"]
+    rows = []
+    for scenario in results.labels:
+        for ref in results.metrics:
+            y = _point_means(results, scenario, ref.column)
+            if np.isnan(y).any() or np.nanstd(y) == 0:
+                continue
+            res = sobol.analyze(problem, y, calc_second_order=design["second_order"], num_resamples=BOOTSTRAP_RESAMPLES,
+                                conf_level=results.confidence, seed=design["seed"])
+            for i, name in enumerate(problem["names"]):
+                rows.append({"scenario": scenario, "metric": ref.column, "parameter": name,
+                             "S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
+                             "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i])})
+    return pd.DataFrame(rows)
+
+
+def morris_indices(results: StoredResults) -> pd.DataFrame:
+    """Morris elementary-effect statistics mu, mu* (with bootstrap CI) and sigma."""
+    from SALib.analyze import morris
+
+    design = results.manifest["design"]
+    if design["type"] != "morris":
+        return pd.DataFrame()
+    problem = design["problem"]
+    x = np.asarray(design["points"], dtype=float)
+    rows = []
+    for scenario in results.labels:
+        for ref in results.metrics:
+            y = _point_means(results, scenario, ref.column)
+            if np.isnan(y).any():
+                continue
+            res = morris.analyze(problem, x, y, num_resamples=BOOTSTRAP_RESAMPLES, conf_level=results.confidence,
+                                 num_levels=design["levels"], seed=design["seed"])
+            for i, name in enumerate(problem["names"]):
+                rows.append({"scenario": scenario, "metric": ref.column, "parameter": name, "mu": float(res["mu"][i]),
+                             "mu_star": float(res["mu_star"][i]), "mu_star_conf": float(res["mu_star_conf"][i]),
+                             "sigma": float(res["sigma"][i])})
+    return pd.DataFrame(rows)
+
+
+class _Running:
+    """Streaming mean and variance per step (Welford), so no run's series is kept."""
+
+    def __init__(self) -> None:
+        self.n = np.zeros(0)
+        self.mean = np.zeros(0)
+        self.m2 = np.zeros(0)
+
+    def add(self, steps: np.ndarray, values: np.ndarray) -> None:
+        size = int(steps.max()) + 1 if steps.size else 0
+        if size > self.n.size:
+            grow = size - self.n.size
+            self.n, self.mean, self.m2 = (np.concatenate([a, np.zeros(grow)]) for a in (self.n, self.mean, self.m2))
+        ok = ~np.isnan(values)
+        steps, values = steps[ok], values[ok]
+        self.n[steps] += 1
+        delta = values - self.mean[steps]
+        self.mean[steps] += delta / self.n[steps]
+        self.m2[steps] += delta * (values - self.mean[steps])
+
+
+def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
+    """Mean and CI per step of each metric, per scenario (and design point when few).
+
+    Reads one run file at a time, only the rows needed, so memory does not depend on the
+    number of runs.  Returns ``group, scenario, point, metric, step, n, mean, ci_low, ci_high``.
+    """
+    data = results.ok()
+    n_groups = data[["scenario", "point"]].drop_duplicates().shape[0]
+    pooled = n_groups > MAX_TIMESERIES_GROUPS
+    acc: dict[tuple[str, int, str], _Running] = {}
+    wanted = {(r.metric, r.scope): r.column for r in refs}
+    for run_id, scenario, point in data[["run_id", "scenario", "point"]].itertuples(index=False):
+        path = results.folder.timeseries_path(run_id)
+        if not path.exists():  # a folder kept without its bulky series
+            continue
+        table = pq.read_table(path, columns=["step", "metric", "scope", "value"])
+        frame = table.to_pandas()
+        for (metric, scope), column in wanted.items():
+            rows = frame[(frame["metric"] == metric) & (frame["scope"] == scope)]
+            if rows.empty:
+                continue
+            key = (scenario, -1 if pooled else int(point), column)
+            acc.setdefault(key, _Running()).add(rows["step"].to_numpy(dtype=np.int64), rows["value"].to_numpy(dtype=float))
+    out = []
+    for (scenario, point, column), run in acc.items():
+        has = run.n > 0
+        steps = np.nonzero(has)[0]
+        n = run.n[has]
+        mean = run.mean[has]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sd = np.sqrt(run.m2[has] / (n - 1))
+            half = stats.t.ppf(0.5 + results.confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        half = np.where(n > 1, half, np.nan)
+        out.append(pd.DataFrame({"scenario": scenario, "point": point, "metric": column, "step": steps,
+                                 "n": n.astype(int), "mean": mean, "ci_low": mean - half, "ci_high": mean + half}))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+__all__ = ["StoredResults", "mean_ci", "describe", "paired_differences", "sobol_indices", "morris_indices",
+           "timeseries", "SUMMARY_ID_COLUMNS"]

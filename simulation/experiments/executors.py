@@ -1,0 +1,202 @@
+"""Where batches run: in this process, in a local process pool, or on a dask cluster.
+
+Every executor calls the same ``worker.run_batch`` on the same batches, and every run's
+numbers depend only on its scenario, overrides and seed, so results never depend on the
+executor, the number of workers or the order in which batches finish.  Only a bounded
+number of batches is in flight at once, so the parent's memory does not grow with the
+number of runs.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+from simulation.errors import UserError
+from simulation.experiments.worker import Batch, run_batch
+
+#: Batches per worker in the queue: enough to balance uneven run times, few enough that
+#: per-batch overhead (pickling, scheduling) stays negligible.
+BATCHES_PER_WORKER = 4
+#: Upper bound on runs per batch, so progress and crash losses stay fine-grained.
+MAX_RUNS_PER_BATCH = 25
+#: Batches in flight per worker (queued ahead so workers never idle).
+IN_FLIGHT_PER_WORKER = 2
+#: Environment set for worker processes: numerical libraries use one thread each.
+SINGLE_THREAD_ENV = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
+
+OnDone = Callable[[Batch, list[dict[str, Any]]], None]
+OnError = Callable[[Batch, BaseException], None]
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def runs_per_batch(n_runs: int, workers: int) -> int:
+    """Batch size giving about ``BATCHES_PER_WORKER`` batches per worker."""
+    if workers <= 1:
+        return 1
+    return max(1, min(MAX_RUNS_PER_BATCH, math.ceil(n_runs / (workers * BATCHES_PER_WORKER))))
+
+
+@dataclass(frozen=True)
+class ExecutorSpec:
+    """Which executor to use and how to reach it."""
+
+    kind: str = "processes"
+    workers: int = 1
+    scheduler: str | None = None
+    scheduler_file: str | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "workers": self.workers, "scheduler": self.scheduler, "scheduler_file": self.scheduler_file}
+
+
+def execute(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_error: OnError) -> None:
+    """Run ``batches``; call ``on_done`` with each batch's records, ``on_error`` if a batch
+    as a whole could not run (a crashed worker, a lost connection)."""
+    if spec.kind == "serial":
+        _serial(batches, on_done, on_error)
+    elif spec.kind == "processes":
+        _processes(batches, spec.workers, on_done, on_error)
+    elif spec.kind == "dask":
+        _dask(batches, spec, on_done, on_error)
+    else:  # pragma: no cover - argparse restricts the choice
+        raise UserError(f"unknown executor {spec.kind!r}; expected serial, processes or dask")
+
+
+def _serial(batches: Sequence[Batch], on_done: OnDone, on_error: OnError) -> None:
+    for batch in batches:
+        on_done(batch, run_batch(batch))
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """``forkserver``: workers start from a clean server that has imported the model once
+    (fast to fork, and safe although the parent may run threads, unlike plain ``fork``)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["simulation.experiments.worker", "simulation.runner"])
+    return ctx
+
+
+def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error: OnError) -> None:
+    pending = iter(batches)
+    window = max(1, workers * IN_FLIGHT_PER_WORKER)
+    broken = False
+    saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the fork server and its workers
+    try:
+        while True:  # a new pool after a crash, for the batches not yet submitted
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+                in_flight: dict[Future, Batch] = {}
+                broken = False
+                _fill(pool, pending, in_flight, window)
+                try:
+                    broken = _drain(pool, pending, in_flight, window, on_done, on_error)
+                except BaseException:  # Ctrl-C: drop queued batches, let running ones end
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+            if not broken:
+                return
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _drain(pool: Any, pending: Iterator[Batch], in_flight: dict, window: int, on_done: OnDone, on_error: OnError) -> bool:
+    """Collect results and keep the window full; return True if the pool broke."""
+    broken = False
+    while in_flight:
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        for future in done:
+            batch = in_flight.pop(future)
+            exc = future.exception()
+            if exc is None:
+                on_done(batch, future.result())
+            else:
+                broken = broken or isinstance(exc, BrokenProcessPool)
+                on_error(batch, exc)
+        if not broken:
+            _fill(pool, pending, in_flight, window)
+    return broken
+
+
+def _fill(pool: Any, pending: Iterator[Batch], in_flight: dict, window: int) -> None:
+    while len(in_flight) < window:
+        batch = next(pending, None)
+        if batch is None:
+            return
+        in_flight[pool.submit(run_batch, batch)] = batch
+
+
+def _dask(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_error: OnError) -> None:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if spec.scheduler:
+            client = Client(spec.scheduler, timeout=_CONNECT_TIMEOUT)
+        elif spec.scheduler_file:
+            if not os.path.exists(spec.scheduler_file):
+                raise UserError(f"scheduler file not found: {spec.scheduler_file}; expected the file written by the dask scheduler")
+            client = Client(scheduler_file=spec.scheduler_file, timeout=_CONNECT_TIMEOUT)
+        else:
+            cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, host="127.0.0.1", env=SINGLE_THREAD_ENV)
+            client = Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        where = spec.scheduler or spec.scheduler_file or "a local cluster"
+        raise UserError(f"cannot reach the dask scheduler ({exc}); expected a running scheduler at {where}") from None
+    try:
+        threads = sum(client.nthreads().values()) or 1
+        window = max(1, threads * IN_FLIGHT_PER_WORKER)
+        pending = iter(batches)
+        owner: dict[Any, Batch] = {}
+        queue = as_completed()
+        token = f"{os.getpid()}-{time.monotonic_ns()}"
+
+        def submit_next() -> bool:
+            batch = next(pending, None)
+            if batch is None:
+                return False
+            future = client.submit(run_batch, batch, pure=False, key=f"alliance-sim-batch-{batch.index}-{token}")
+            owner[future.key] = batch
+            queue.add(future)
+            return True
+
+        for _ in range(window):
+            if not submit_next():
+                break
+        for future in queue:
+            batch = owner.pop(future.key)
+            if future.status == "finished":
+                on_done(batch, future.result())
+            else:
+                try:
+                    exc = future.exception()
+                except Exception as err:  # cancelled futures raise here
+                    exc = err
+                on_error(batch, exc)
+            future.release()
+            submit_next()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+#: Seconds to wait for a dask scheduler before giving up with a message.
+_CONNECT_TIMEOUT = "30s"

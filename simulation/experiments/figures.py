@@ -1,0 +1,279 @@
+"""Figures from analysis tables (never from the model): PNG and SVG, deterministic bytes.
+
+Each figure has a title and axis labels that say what is shown, in which unit, over how
+many replications and with which confidence level, so it can be read without the code.
+Matplotlib is used through ``Figure`` objects and the Agg canvas, without pyplot's global
+state; SVG ids use a fixed salt and no date, so re-drawing gives identical files.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simulation.experiments import analysis, labels
+from simulation.experiments.analysis import StoredResults
+from simulation.experiments.schema import Figure as FigureSpec
+from simulation.experiments.worker import atomic_write
+
+PNG_DPI = 150
+PANEL_WIDTH_IN, PANEL_HEIGHT_IN = 4.6, 3.4
+MAX_COLUMNS = 3
+#: More design points than this and comparison figures pool the points of each scenario.
+MAX_COMPARISON_POINTS = 12
+STYLE = {"svg.hashsalt": "alliance-sim", "font.size": 9, "axes.titlesize": 9, "figure.titlesize": 11,
+         "axes.grid": True, "grid.alpha": 0.3}
+BAND_ALPHA = 0.2
+#: Colour-scale span given to a metric that is constant over a grid.
+CONSTANT_SPAN = 1.0
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A written figure: its file stem (``figures/<stem>.png`` and ``.svg``) and caption."""
+
+    stem: str
+    caption: str
+
+
+def _panels(n: int) -> tuple[Figure, list]:
+    cols = min(MAX_COLUMNS, max(1, n))
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(PANEL_WIDTH_IN * cols, PANEL_HEIGHT_IN * rows + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(n)]
+    return fig, axes
+
+
+def _save(fig: Figure, folder: Path, stem: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=ext, dpi=PNG_DPI, metadata=meta)
+        atomic_write(folder / f"{stem}.{ext}", buffer.getvalue())
+
+
+def _reps(results: StoredResults) -> str:
+    return f"{results.experiment.replications} replications"
+
+
+def _conf(results: StoredResults) -> str:
+    return f"{results.confidence:.0%} CI"
+
+
+def _point_label(row: pd.Series, columns: list[str]) -> str:
+    return ", ".join(f"{c.rsplit('.', 1)[-1]}={_short(row[c])}" for c in columns)
+
+
+def _short(value: object) -> str:
+    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
+
+
+def _pooled_describe(results: StoredResults) -> pd.DataFrame:
+    data = results.ok()
+    rows = []
+    for scenario in results.labels:
+        group = data[data["scenario"] == scenario]
+        for ref in results.metrics:
+            rows.append({"scenario": scenario, "point": -1, "metric": ref.column,
+                         **analysis.mean_ci(group[ref.column].to_numpy(), results.confidence)})
+    return pd.DataFrame(rows)
+
+
+def comparison(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
+    """Mean and CI of each summarised metric per scenario (and design point when few)."""
+    n_points = len(results.manifest["design"]["points"])
+    pooled = n_points > MAX_COMPARISON_POINTS
+    table = _pooled_describe(results) if pooled else analysis.describe(results)
+    fig, axes = _panels(len(columns))
+    design_cols = results.design_columns
+    for ax, column in zip(axes, columns):
+        part = table[table["metric"] == column]
+        if n_points == 1 or pooled:
+            x = np.arange(len(part))
+            ax.errorbar(x, part["mean"], yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+                        fmt="o", capsize=4)
+            ax.set_xticks(x, part["scenario"], rotation=20, ha="right")
+            ax.set_xlabel("scenario")
+        else:
+            offsets = np.linspace(-0.2, 0.2, len(results.labels)) if len(results.labels) > 1 else [0.0]
+            for off, scenario in zip(offsets, results.labels):
+                rows = part[part["scenario"] == scenario]
+                ax.errorbar(rows["point"] + off, rows["mean"], yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]],
+                            fmt="o", capsize=3, label=scenario)
+            first = part.drop_duplicates("point")
+            ax.set_xticks(first["point"], [_point_label(r, design_cols) for _, r in first.iterrows()], rotation=30, ha="right", fontsize=7)
+            ax.set_xlabel("design point")
+            ax.legend(fontsize=7)
+        ax.set_ylabel(labels.axis_label(column))
+        ax.set_title(labels.describe_metric(column))
+    how = f", pooled over {n_points} design points" if pooled else ""
+    title = f"{results.experiment.name}: mean over the last {results.experiment.summary.window} steps, {_conf(results)} ({_reps(results)}{how})"
+    fig.suptitle(title)
+    return fig, title
+
+
+def differences(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
+    """Paired differences from the baseline (same seeds), with CIs; 0 means no effect."""
+    table = analysis.paired_differences(results)
+    n_points = len(results.manifest["design"]["points"])
+    fig, axes = _panels(len(columns))
+    baseline = results.experiment.baseline
+    for ax, column in zip(axes, columns):
+        part = table[table["metric"] == column] if not table.empty else table
+        if n_points > MAX_COMPARISON_POINTS and not part.empty:
+            part = part.groupby("scenario", sort=False)["mean"].agg(list).reset_index()
+            part = pd.DataFrame([{"scenario": s, **analysis.mean_ci(np.array(v), results.confidence)} for s, v in zip(part["scenario"], part["mean"])])
+        names = [f"{r.scenario}" + (f" [{_point_label(r, results.design_columns)}]" if 1 < n_points <= MAX_COMPARISON_POINTS else "")
+                 for _, r in part.iterrows()] if not part.empty else []
+        y = np.arange(len(names))
+        if names:
+            ax.errorbar(part["mean"], y, xerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]], fmt="o", capsize=4)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(y, names, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel(labels.axis_label(column, prefix=f"difference from {baseline}: "))
+        ax.set_title(labels.describe_metric(column))
+    title = f"{results.experiment.name}: paired difference from {baseline} (same seeds), {_conf(results)} ({_reps(results)})"
+    fig.suptitle(title)
+    return fig, title
+
+
+def timeseries(results: StoredResults, refs: list) -> tuple[Figure, str]:
+    """Mean trajectory per scenario with a CI band over replications."""
+    table = analysis.timeseries(results, refs)
+    columns = [r.column for r in refs]
+    fig, axes = _panels(len(columns))
+    pooled = not table.empty and (table["point"] == -1).all()
+    for ax, column in zip(axes, columns):
+        part = table[table["metric"] == column] if not table.empty else table
+        for (scenario, point), rows in (part.groupby(["scenario", "point"], sort=False) if not part.empty else []):
+            name = scenario if point == -1 or len(results.manifest["design"]["points"]) == 1 else f"{scenario} p{point}"
+            line, = ax.plot(rows["step"], rows["mean"], label=name)
+            ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=BAND_ALPHA, linewidth=0)
+        ax.set_xlabel("step (year)")
+        ax.set_ylabel(labels.axis_label(column))
+        ax.set_title(labels.describe_metric(column))
+        ax.legend(fontsize=7)
+    how = ", pooled over design points" if pooled else ""
+    title = f"{results.experiment.name}: mean per step with {_conf(results)} band ({_reps(results)}{how})"
+    fig.suptitle(title)
+    return fig, title
+
+
+def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
+    """Mean of each metric over a two-parameter grid: a row per metric, a column per
+    scenario, one colour scale per metric so scenarios can be compared by eye."""
+    table = analysis.describe(results)
+    xcol, ycol = results.design_columns
+    params = results.experiment.design.parameters
+    xs = list(dict.fromkeys(params[xcol].values))
+    ys = list(dict.fromkeys(params[ycol].values))
+    fig, axes = _grid_panels(len(columns), len(results.labels))
+    for r, column in enumerate(columns):
+        grids = []
+        for scenario in results.labels:
+            part = table[(table["metric"] == column) & (table["scenario"] == scenario)]
+            grid = part.pivot_table(index=ycol, columns=xcol, values="mean", aggfunc="first", sort=False)
+            grids.append(grid.reindex(index=ys, columns=xs).to_numpy(dtype=float))
+        finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([])
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if high <= low:  # a constant metric: centre it in the colour scale
+            low, high = low - CONSTANT_SPAN / 2, high + CONSTANT_SPAN / 2
+        for c, (scenario, grid) in enumerate(zip(results.labels, grids)):
+            ax = axes[r][c]
+            image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=low, vmax=high)
+            ax.set_xticks(range(len(xs)), [_short(v) for v in xs])
+            ax.set_yticks(range(len(ys)), [_short(v) for v in ys])
+            ax.grid(False)
+            middle = (low + high) / 2.0
+            for (i, j), value in np.ndenumerate(grid):
+                if np.isfinite(value):
+                    ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7,
+                            color="black" if value > middle else "white")
+            ax.set_xlabel(labels.parameter_label(xcol, params[xcol].label, params[xcol].unit))
+            ax.set_ylabel(labels.parameter_label(ycol, params[ycol].label, params[ycol].unit))
+            ax.set_title(f"{scenario}: {labels.describe_metric(column)}")
+        bar = fig.colorbar(image, ax=axes[r])
+        bar.set_label(labels.axis_label(column))
+    title = f"{results.experiment.name}: mean over {_reps(results)} per grid cell (last {results.experiment.summary.window} steps)"
+    fig.suptitle(title)
+    return fig, title
+
+
+def _grid_panels(rows: int, cols: int) -> tuple[Figure, list[list]]:
+    fig = Figure(figsize=(PANEL_WIDTH_IN * cols + 1.0, PANEL_HEIGHT_IN * rows + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [[fig.add_subplot(rows, cols, r * cols + c + 1) for c in range(cols)] for r in range(rows)]
+    return fig, axes
+
+
+def sobol(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
+    """First-order (S1) and total-order (ST) Sobol indices with bootstrap CIs."""
+    table = analysis.sobol_indices(results)
+    keys = [(s, c) for c in columns for s in results.labels if not table.empty and ((table["metric"] == c) & (table["scenario"] == s)).any()]
+    fig, axes = _panels(max(1, len(keys)))
+    for ax, (scenario, column) in zip(axes, keys):
+        part = table[(table["metric"] == column) & (table["scenario"] == scenario)]
+        x = np.arange(len(part))
+        width = 0.38
+        ax.bar(x - width / 2, part["S1"], width, yerr=part["S1_conf"], capsize=3, label="first order S1")
+        ax.bar(x + width / 2, part["ST"], width, yerr=part["ST_conf"], capsize=3, label="total order ST")
+        ax.set_xticks(x, [p.rsplit(".", 1)[-1] for p in part["parameter"]], rotation=30, ha="right")
+        ax.set_ylabel("Sobol index (share of output variance)")
+        ax.set_xlabel("parameter")
+        ax.set_title(f"{scenario}: {labels.describe_metric(column)}")
+        ax.legend(fontsize=7)
+    n = results.experiment.design.samples
+    title = f"{results.experiment.name}: Sobol sensitivity indices, {_conf(results)} by bootstrap (N={n}, {_reps(results)} per point)"
+    fig.suptitle(title)
+    return fig, title
+
+
+def morris(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
+    """Morris screening: mean absolute elementary effect mu* against its spread sigma."""
+    table = analysis.morris_indices(results)
+    keys = [(s, c) for c in columns for s in results.labels if not table.empty and ((table["metric"] == c) & (table["scenario"] == s)).any()]
+    fig, axes = _panels(max(1, len(keys)))
+    for ax, (scenario, column) in zip(axes, keys):
+        part = table[(table["metric"] == column) & (table["scenario"] == scenario)]
+        ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", capsize=3)
+        for row in part.itertuples():
+            ax.annotate(row.parameter.rsplit(".", 1)[-1], (row.mu_star, row.sigma), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        unit = labels.unit(column)
+        ax.set_xlabel("mu* (mean |elementary effect|" + (f", {unit})" if unit else ")"))
+        ax.set_ylabel("sigma (sd of elementary effects" + (f", {unit})" if unit else ")"))
+        ax.set_title(f"{scenario}: {labels.describe_metric(column)}")
+    title = f"{results.experiment.name}: Morris screening, {_conf(results)} on mu* ({results.experiment.design.samples} trajectories)"
+    fig.suptitle(title)
+    return fig, title
+
+
+def draw_all(results: StoredResults) -> list[Drawn]:
+    """Draw every figure the experiment asks for into ``figures/``; return what was drawn."""
+    drawn = []
+    counts: dict[str, int] = {}
+    summarised = [m.column for m in results.metrics]
+    with rc_context(STYLE):
+        for spec in results.experiment.figure_list():
+            counts[spec.kind] = counts.get(spec.kind, 0) + 1
+            stem = spec.kind if counts[spec.kind] == 1 else f"{spec.kind}-{counts[spec.kind]}"
+            if spec.kind == "timeseries":
+                fig, caption = timeseries(results, list(spec.metrics or results.metrics))
+            else:
+                columns = [m.column for m in spec.metrics] if spec.metrics else summarised
+                fig, caption = FIGURES[spec.kind](results, columns)
+            _save(fig, results.folder.figures_dir, stem)
+            drawn.append(Drawn(stem, caption))
+    return drawn
+
+
+FIGURES = {"comparison": comparison, "differences": differences, "heatmap": heatmap, "sobol": sobol, "morris": morris}

@@ -1,0 +1,72 @@
+"""Human-readable names and units of metrics, for figure axes and report tables.
+
+The metric names themselves belong to ``simulation.metrics`` (MODEL.md section 4); this
+table only says how to show them.  An unknown name is shown as it is, without a unit.
+"""
+
+from __future__ import annotations
+
+from simulation.experiments.schema import SCOPE_SEPARATOR, WORLD
+
+PER_1000_DYAD_YEARS = "per 1000 dyad-years"
+PER_100_STATE_YEARS = "per 100 state-years"
+UNIT_INTERVAL = "0-1"
+
+#: metric -> (description, unit)
+METRICS: dict[str, tuple[str, str]] = {
+    "dispute_rate": ("militarised disputes", PER_1000_DYAD_YEARS),
+    "conflict_rate": ("escalated conflicts", PER_1000_DYAD_YEARS),
+    "dispute_rate_intra": ("disputes inside institutions", PER_1000_DYAD_YEARS),
+    "dispute_rate_inter": ("disputes across institutions", PER_1000_DYAD_YEARS),
+    "conflict_rate_intra": ("conflicts inside institutions", PER_1000_DYAD_YEARS),
+    "conflict_rate_inter": ("conflicts across institutions", PER_1000_DYAD_YEARS),
+    "settlement_rate": ("disputes settled by dialogue", PER_1000_DYAD_YEARS),
+    "crisis_rate": ("internal crises", PER_100_STATE_YEARS),
+    "mean_stability": ("mean internal stability h", UNIT_INTERVAL),
+    "mean_tension": ("mean dyadic tension T", UNIT_INTERVAL),
+    "mean_threat": ("mean transboundary threat", UNIT_INTERVAL),
+    "mean_autonomy": ("mean retained autonomy", UNIT_INTERVAL),
+    "mean_grievance": ("mean grievance", "grievance units"),
+    "hhi": ("capability concentration (HHI)", UNIT_INTERVAL),
+    "concentration": ("Ray-Singer concentration CON", UNIT_INTERVAL),
+    "aligned_share_hegemonic": ("states in a hegemonic alliance", "share of states"),
+    "aligned_share_dialogue": ("states in a dialogue platform", "share of states"),
+    "member_tension": ("mean tension between members", UNIT_INTERVAL),
+    "cohesion": ("policy cohesion (mean S-score)", "S, -1 to 1"),
+    "regime_heterogeneity": ("regime heterogeneity (sd of r)", "sd of regime r"),
+    "regime_mean": ("mean member regime r", "0 autocracy - 1 democracy"),
+    "size": ("members", "states"),
+    "joins": ("accessions", "states per step"),
+    "exits": ("exits", "states per step"),
+    "survival": ("institution alive", "share of runs"),
+    "autonomy": ("members' retained autonomy", UNIT_INTERVAL),
+    "leader_share": ("leader's capability share in the institution", "share"),
+    "consensus_capacity": ("consensus capacity chi", UNIT_INTERVAL),
+}
+
+
+def split(column: str) -> tuple[str, str]:
+    metric, _, scope = column.partition(SCOPE_SEPARATOR)
+    return metric, scope or WORLD
+
+
+def describe_metric(column: str) -> str:
+    """E.g. ``escalated conflicts (world)`` or ``policy cohesion (mean S-score), Atlantic``."""
+    metric, scope = split(column)
+    text = METRICS.get(metric, (metric, ""))[0]
+    return text if scope == WORLD else f"{text}, {scope}"
+
+
+def unit(column: str) -> str:
+    return METRICS.get(split(column)[0], ("", ""))[1]
+
+
+def axis_label(column: str, *, prefix: str = "") -> str:
+    """Axis text with the metric name (as in the files) and its unit."""
+    u = unit(column)
+    return f"{prefix}{column}" + (f" ({u})" if u else "")
+
+
+def parameter_label(path: str, label: str | None = None, unit_text: str = "") -> str:
+    name = label or path.rsplit(".", 1)[-1]
+    return f"{name} ({unit_text})" if unit_text else name

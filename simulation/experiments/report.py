@@ -1,0 +1,162 @@
+"""``report.md``: what was run, the tables, the figures, and how to reproduce them.
+
+Built only from the stored results (via ``analysis`` and ``figures``), so
+``alliance-sim report`` can rebuild it at any time without running the model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulation.experiments import analysis, figures, labels
+from simulation.experiments.analysis import StoredResults
+from simulation.experiments.store import REPORT
+
+SIGNIFICANT = 4
+#: Tables list at most this many design points; larger designs are summarised by figures.
+MAX_TABLE_POINTS = 12
+MAX_FAILURES_LISTED = 20
+
+
+def _num(value: float) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    return f"{value:.{SIGNIFICANT}g}"
+
+
+def _ci(row: pd.Series) -> str:
+    return f"[{_num(row['ci_low'])}, {_num(row['ci_high'])}]"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _point_text(row: pd.Series, columns: list[str]) -> str:
+    return ", ".join(f"{c} = {row[c]}" for c in columns)
+
+
+def _provenance(res: StoredResults) -> str:
+    m = res.manifest
+    env = m.get("environment", {})
+    git = env.get("git") or {}
+    pkgs = env.get("packages", {})
+    counts = m.get("counts", {})
+    rows = [
+        ["experiment file", f"`{m['experiment']['file']}` (sha256 `{m['experiment']['sha256'][:16]}…`)"],
+        ["scenarios", ", ".join(f"`{k}`" for k in m["scenarios"])],
+        ["design", f"{m['design']['type']}, {len(m['design']['points'])} point(s)"],
+        ["replications / root seed", f"{res.experiment.replications} / {m['seeds']['root']} (common random numbers)"],
+        ["runs", f"{counts.get('total')} total: {counts.get('ok')} ok, {counts.get('failed')} failed, {counts.get('pending')} pending"],
+        ["started / finished (UTC)", f"{m.get('started')} / {m.get('finished')}"],
+        ["code", f"commit `{git.get('commit', 'unknown')[:12]}`" + (" (with local changes)" if git.get("dirty") else "") if git else "not a git checkout"],
+        ["versions", ", ".join(f"{k} {v}" for k, v in pkgs.items() if v) + f", Python {env.get('python')}"],
+    ]
+    return _table(["", ""], rows)
+
+
+def _describe_section(res: StoredResults) -> str:
+    table = analysis.describe(res)
+    if table.empty:
+        return "No successful runs."
+    design = res.design_columns
+    n_points = len(res.manifest["design"]["points"])
+    if n_points > MAX_TABLE_POINTS:
+        return f"{n_points} design points: see the figures and `summary.csv`."
+    out = []
+    for ref in res.metrics:
+        part = table[table["metric"] == ref.column]
+        header = ["scenario", *(["design point"] if design else []), "n", "mean", "sd", f"{res.confidence:.0%} CI"]
+        rows = [[r["scenario"], *([_point_text(r, design)] if design else []), str(int(r["n"])), _num(r["mean"]), _num(r["sd"]), _ci(r)]
+                for _, r in part.iterrows()]
+        unit = labels.unit(ref.column)
+        out.append(f"**{ref.column}** — {labels.describe_metric(ref.column)}" + (f" ({unit})" if unit else "") + "\n\n" + _table(header, rows))
+    return "\n\n".join(out)
+
+
+def _differences_section(res: StoredResults) -> str:
+    if len(res.labels) < 2:
+        return ""
+    table = analysis.paired_differences(res)
+    if table.empty:
+        return ""
+    n_points = len(res.manifest["design"]["points"])
+    if n_points > MAX_TABLE_POINTS:
+        return ""
+    design = res.design_columns
+    header = ["metric", "scenario", *(["design point"] if design else []), "pairs", "mean difference", f"{res.confidence:.0%} CI", "CI excludes 0"]
+    rows = []
+    for _, r in table.iterrows():
+        excl = "yes" if np.isfinite(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0) else "no"
+        rows.append([r["metric"], r["scenario"], *([_point_text(r, design)] if design else []), str(int(r["n"])), _num(r["mean"]), _ci(r), excl])
+    return (f"## Paired differences from `{res.experiment.baseline}`\n\n"
+            "Each scenario minus the baseline, run by run with the same seed (common random numbers).\n\n"
+            + _table(header, rows))
+
+
+def _sensitivity_section(res: StoredResults) -> str:
+    kind = res.manifest["design"]["type"]
+    if kind == "sobol":
+        table = analysis.sobol_indices(res)
+        if table.empty:
+            return "## Sobol indices\n\nNot computable (missing runs or a constant output)."
+        rows = [[r["scenario"], r["metric"], r["parameter"], f"{_num(r['S1'])} ± {_num(r['S1_conf'])}", f"{_num(r['ST'])} ± {_num(r['ST_conf'])}"]
+                for _, r in table.iterrows()]
+        return "## Sobol indices\n\nFirst order S1 and total order ST with bootstrap half-widths.\n\n" + _table(["scenario", "metric", "parameter", "S1", "ST"], rows)
+    if kind == "morris":
+        table = analysis.morris_indices(res)
+        if table.empty:
+            return "## Morris screening\n\nNot computable (missing runs)."
+        rows = [[r["scenario"], r["metric"], r["parameter"], f"{_num(r['mu_star'])} ± {_num(r['mu_star_conf'])}", _num(r["sigma"]), _num(r["mu"])]
+                for _, r in table.iterrows()]
+        return "## Morris screening\n\n" + _table(["scenario", "metric", "parameter", "mu*", "sigma", "mu"], rows)
+    return ""
+
+
+def _failures_section(res: StoredResults) -> str:
+    failed = [r for r in res.manifest["runs"] if r["status"] == "failed"]
+    if not failed:
+        return ""
+    rows = [[f"`{r['run_id']}`", str(r["seed"]), (r.get("error") or "").splitlines()[0][:120]] for r in failed[:MAX_FAILURES_LISTED]]
+    more = f"\n\n…and {len(failed) - MAX_FAILURES_LISTED} more (see manifest.json)." if len(failed) > MAX_FAILURES_LISTED else ""
+    return f"## Failed runs ({len(failed)})\n\nRe-run them with `--resume`.\n\n" + _table(["run", "seed", "error"], rows) + more
+
+
+def build_report(root: str | Path) -> Path:
+    """Rebuild summary.csv from the run records, draw the figures, write report.md."""
+    res = StoredResults.load(root, rebuild_summary=True)
+    drawn = figures.draw_all(res)
+    exp = res.experiment
+    folder = res.folder.root
+    window = f"the {exp.summary.statistic} over the last {exp.summary.window} steps"
+    parts = [
+        f"# {exp.name}",
+        exp.description.strip(),
+        "## What was run\n\n" + _provenance(res),
+        f"Each run is summarised by {window}; intervals are t-based {res.confidence:.0%} confidence intervals over replications.",
+        "## Figures\n\n" + "\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))" for d in drawn),
+        "## Results by scenario\n\n" + _describe_section(res),
+        _differences_section(res),
+        _sensitivity_section(res),
+        _failures_section(res),
+        "## Reproduce\n\n```\n"
+        f"alliance-sim sweep {res.manifest['experiment']['file']} --out {folder.name}-again   # the whole experiment\n"
+        f"alliance-sim reproduce {folder} --runs 5   # re-run the first 5 runs and compare\n"
+        f"alliance-sim report {folder}               # rebuild this report from the stored runs\n```",
+    ]
+    text = "\n\n".join(p for p in parts if p) + "\n"
+    res.folder.write_text(REPORT, text)
+    return folder / REPORT
+
+
+def report_command(results: str) -> int:
+    path = build_report(results)
+    import sys
+
+    print(f"report written: {path}", file=sys.stderr)
+    return 0

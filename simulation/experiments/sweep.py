@@ -1,0 +1,309 @@
+"""``alliance-sim sweep``: plan an experiment, execute the missing runs, store everything.
+
+The order is chosen so that nothing is touched before the inputs are known to be valid,
+and nothing stored is lost if the sweep stops at any point: (1) read and validate the
+experiment and its scenarios, (2) take the folder's lock, (3) write the manifest with every
+run pending, (4) execute; workers write each run as it finishes, (5) write the summary and
+the final manifest, (6) draw figures and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from simulation.errors import UserError
+from simulation.experiments.design import salib_problem
+from simulation.experiments.executors import ExecutorSpec, default_workers, execute, runs_per_batch
+from simulation.experiments.plan import Plan, Run, build_plan
+from simulation.experiments.progress import Progress
+from simulation.experiments.schema import load_experiment
+from simulation.experiments.store import EXPERIMENT_COPY, SCENARIOS_DIR, ResultsFolder
+from simulation.experiments.worker import DEFAULT_RUN_FUNCTION, Batch, RunTask, atomic_write, record_bytes
+
+#: Version of the results-folder layout, stored in the manifest.
+FORMAT_VERSION = 1
+#: Packages whose versions are recorded in the manifest (they can change the numbers).
+RECORDED_PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "PyYAML", "scipy",
+                     "SALib", "dask", "distributed", "matplotlib", "threadpoolctl")
+#: Seconds allowed for the git queries that record the commit.
+GIT_TIMEOUT_S = 5
+DEFAULT_RESULTS_ROOT = Path("results")
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_INTERRUPTED = 0, 1, 130
+
+
+@dataclass
+class SweepResult:
+    """What happened: counts, and where the results are."""
+
+    folder: Path
+    total: int
+    ok: int = 0
+    failed: int = 0
+    executed: int = 0
+    interrupted: bool = False
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
+        return EXIT_FAILED_RUNS if self.failed else EXIT_OK
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The commit of the code that ran (and whether it had local changes), if in a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
+        if head.returncode != 0:
+            return None
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                                capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def environment() -> dict[str, Any]:
+    versions = {}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {"python": platform.python_version(), "platform": platform.platform(), "packages": versions, "git": git_commit()}
+
+
+def design_manifest(plan: Plan) -> dict[str, Any]:
+    design = plan.source.experiment.design
+    out: dict[str, Any] = {
+        "type": design.type,
+        "parameters": {k: v.model_dump(mode="json") for k, v in design.parameters.items()},
+        "seed": plan.design_seed,
+        "columns": list(plan.points.columns),
+        "points": [list(row) for row in plan.points.rows],
+    }
+    if design.type in ("sobol", "morris", "lhs"):
+        out["problem"] = salib_problem(design)
+    if design.type == "sobol":
+        out["second_order"] = design.second_order
+    if design.type == "morris":
+        out["levels"] = design.levels
+    return out
+
+
+def run_entry(plan: Plan, run: Run) -> dict[str, Any]:
+    return {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,
+            "seed": run.seed, "design": plan.points.values(run.point)}
+
+
+def _relative(path: Path, start: Path) -> str:
+    """``path`` relative to the results folder, so a committed folder stays valid in any clone."""
+    try:
+        return os.path.relpath(os.path.abspath(path), os.path.abspath(start))
+    except ValueError:  # another drive (Windows)
+        return str(path)
+
+
+def plan_manifest(plan: Plan, folder: ResultsFolder) -> dict[str, Any]:
+    """The parts of the manifest fixed by the inputs (compared on ``--resume``)."""
+    import hashlib
+
+    src = plan.source
+    return {
+        "format": FORMAT_VERSION,
+        "experiment": {"file": _relative(src.path, folder.root), "sha256": src.sha256, "copy": EXPERIMENT_COPY,
+                       "settings": src.experiment.model_dump(mode="json")},
+        "scenarios": {label: {"file": _relative(src.scenario_path(i), folder.root), "resolved": f"{SCENARIOS_DIR}/{label}.yaml",
+                              "sha256": hashlib.sha256(text.encode()).hexdigest()}
+                      for i, (label, text) in enumerate(plan.scenario_texts.items())},
+        "design": design_manifest(plan),
+        "seeds": {"root": src.experiment.seed, "replications": list(plan.seeds),
+                  "scheme": "replication k: SeedSequence(root).spawn(2)[0].spawn(R)[k], same in every scenario and design point"},
+    }
+
+
+def _check_resumable(old: dict[str, Any], new: dict[str, Any], folder: ResultsFolder) -> None:
+    for key, what in (("experiment", "the experiment file"), ("scenarios", "a scenario file"), ("design", "the design"), ("seeds", "the seeds")):
+        old_part, new_part = old.get(key), new.get(key)
+        if key == "experiment":
+            old_part, new_part = (old_part or {}).get("sha256"), new_part["sha256"]
+        if key == "scenarios":
+            old_part = {k: v.get("sha256") for k, v in (old_part or {}).items()}
+            new_part = {k: v["sha256"] for k, v in new_part.items()}
+        if old_part != new_part:
+            raise UserError(f"{what} changed since these results were started, so resuming would mix two experiments; "
+                            "expected the same inputs (use --force to start again, or --out for a new folder)", file=str(folder.root))
+
+
+def _batches(plan: Plan, runs: list[Run], folder: ResultsFolder, size: int, run_function: str) -> Iterator[Batch]:
+    exp = plan.source.experiment
+    data = plan.scenario_data()
+    for index, start in enumerate(range(0, len(runs), size)):
+        chunk = runs[start:start + size]
+        labels = sorted({r.scenario for r in chunk})
+        yield Batch(
+            index=index, out_dir=str(folder.root), scenarios={k: data[k] for k in labels},
+            scenario_dir=str(folder.scenarios_dir),
+            runs=tuple(RunTask(r.run_id, r.scenario, r.point, r.replication, r.seed, plan.points.values(r.point)) for r in chunk),
+            summary=tuple(exp.summary.metrics), window=exp.summary.window, statistic=exp.summary.statistic,
+            run_function=run_function,
+        )
+
+
+def _final_runs(plan: Plan, folder: ResultsFolder, result: SweepResult) -> list[dict[str, Any]]:
+    entries = []
+    result.ok = result.failed = 0
+    result.failures = []
+    for run in plan.runs:
+        record = folder.read_record(run.run_id) or {}
+        status = record.get("status", "pending")
+        if status == "ok" and not folder.timeseries_path(run.run_id).exists():
+            status = "pending"
+        result.ok += status == "ok"
+        if status == "failed":
+            result.failed += 1
+            result.failures.append(run.run_id)
+        entries.append({**run_entry(plan, run), "status": status, "elapsed_s": record.get("elapsed_s"),
+                        "started": record.get("started"), "error": record.get("error") if status == "failed" else None})
+    return entries
+
+
+def resolve_executor(executor: str | None, workers: int | None, scheduler: str | None, scheduler_file: str | None) -> ExecutorSpec:
+    if workers is not None and workers < 1:
+        raise UserError(f"--workers: expected a whole number >= 1 (got {workers})")
+    kind = executor or ("dask" if scheduler or scheduler_file else "processes")
+    if (scheduler or scheduler_file) and kind != "dask":
+        raise UserError(f"--scheduler/--scheduler-file: expected --executor dask (got --executor {kind})")
+    if kind == "serial":
+        workers = 1
+    return ExecutorSpec(kind, workers or default_workers(), scheduler, scheduler_file)
+
+
+def sweep(
+    experiment: str | Path,
+    *,
+    executor: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+    resume: bool = False,
+    force: bool = False,
+    out: str | Path | None = None,
+    run_function: str = DEFAULT_RUN_FUNCTION,
+    progress: Progress | None = None,
+    report: bool = True,
+) -> SweepResult:
+    """Run an experiment into its results folder; see the module docstring for the order."""
+    if resume and force:
+        raise UserError("--resume and --force: expected at most one of them")
+    spec = resolve_executor(executor, workers, scheduler, scheduler_file)
+    source = load_experiment(experiment)
+    folder = ResultsFolder(Path(out) if out is not None else DEFAULT_RESULTS_ROOT / source.experiment.name)
+    plan = build_plan(source, folder.scenarios_dir)
+    fixed = plan_manifest(plan, folder)
+    result = SweepResult(folder.root, total=len(plan.runs))
+    with folder:
+        previous: dict[str, Any] = {}
+        if folder.has_results():
+            if force:
+                folder.clear()
+            elif resume:
+                previous = folder.read_manifest()
+                _check_resumable(previous, fixed, folder)
+                folder.remove_stale_temporaries()
+            else:
+                raise UserError("results already exist here; expected an empty or new folder "
+                                "(use --resume to finish them, --force to replace them, or --out for another folder)",
+                                file=str(folder.root))
+        folder.runs_dir.mkdir(parents=True, exist_ok=True)
+        folder.write_text(EXPERIMENT_COPY, source.text)
+        for label, text in plan.scenario_texts.items():
+            folder.write_text(f"{SCENARIOS_DIR}/{label}.yaml", text)
+        session = {"started": _now(), "finished": None, "executor": spec.describe(), "run_function": run_function,
+                   "argv": sys.argv[1:] if sys.argv and sys.argv[0].endswith("alliance-sim") else None}
+        sessions = list(previous.get("sessions", [])) + [session]
+        started = previous.get("started") or session["started"]
+        todo = [run for run in plan.runs if not folder.is_complete(run.run_id)]
+        size = runs_per_batch(len(todo), spec.workers if spec.kind != "serial" else 1)
+        session.update(runs_to_execute=len(todo), runs_per_batch=size)
+
+        env = environment()
+
+        def manifest(finished: str | None) -> dict[str, Any]:
+            runs = _final_runs(plan, folder, result)
+            counts = {"total": len(runs), "ok": result.ok, "failed": result.failed, "pending": len(runs) - result.ok - result.failed}
+            return {**fixed, "started": started, "finished": finished, "counts": counts, "sessions": sessions,
+                    "environment": env, "runs": runs}
+
+        folder.write_manifest(manifest(None))
+        progress = progress or Progress(quiet=True)
+        progress.start(source.experiment.name, total=len(plan.runs), done=len(plan.runs) - len(todo))
+
+        def on_done(batch: Batch, records: list[dict[str, Any]]) -> None:
+            for record in records:
+                result.executed += 1
+                progress.update(failed=record["status"] != "ok")
+
+        def on_error(batch: Batch, exc: BaseException) -> None:
+            # The batch died as a whole (crashed worker, lost connection): record its
+            # unfinished runs as failed so the sweep goes on and --resume retries them.
+            for run in batch.runs:
+                if folder.read_record(run.run_id) is None:
+                    record = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,
+                              "seed": run.seed, "overrides": run.overrides, "status": "failed", "summary": None,
+                              "error": f"the worker running this batch failed: {type(exc).__name__}: {exc}",
+                              "started": None, "elapsed_s": None}
+                    atomic_write(folder.record_path(run.run_id), record_bytes(record))
+                result.executed += 1
+                progress.update(failed=True)
+
+        try:
+            execute(list(_batches(plan, todo, folder, size, run_function)), spec, on_done, on_error)
+        except KeyboardInterrupt:
+            result.interrupted = True
+        finally:
+            progress.close()
+            session["finished"] = _now()
+            folder.write_summary((run_entry(plan, r) for r in plan.runs), list(plan.points.columns),
+                                 [m.column for m in source.experiment.summary.metrics])
+            folder.write_manifest(manifest(None if result.interrupted else session["finished"]))
+    if report and not result.interrupted:
+        from simulation.experiments.report import build_report
+
+        build_report(folder.root)
+    return result
+
+
+def sweep_command(experiment: str, *, executor: str | None, workers: int | None, scheduler: str | None,
+                  scheduler_file: str | None, resume: bool, force: bool, out: str | None) -> int:
+    """The CLI handler: a progress bar on a terminal, plain lines otherwise; exit code per outcome."""
+    progress = Progress(quiet=False)
+    result = sweep(experiment, executor=executor, workers=workers, scheduler=scheduler, scheduler_file=scheduler_file,
+                   resume=resume, force=force, out=out, progress=progress)
+    stream = sys.stderr
+    if result.interrupted:
+        print(f"interrupted: {result.ok} of {result.total} runs stored in {result.folder}; "
+              f"finish with: alliance-sim sweep {experiment} --resume" + (f" --out {out}" if out else ""), file=stream)
+    elif result.failed:
+        shown = ", ".join(result.failures[:5]) + (" ..." if len(result.failures) > 5 else "")
+        print(f"{result.failed} of {result.total} runs failed ({shown}); errors and seeds are in "
+              f"{result.folder / 'manifest.json'}; rerun them with --resume", file=stream)
+    else:
+        print(f"{result.total} runs stored in {result.folder}; report: {result.folder / 'report.md'}", file=stream)
+    return result.exit_code
+
+
+__all__ = ["sweep", "sweep_command", "SweepResult", "resolve_executor"]
