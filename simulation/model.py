@@ -407,13 +407,13 @@ class AllianceModel(mesa.Model):
                     w, k.params, k.control(), governance=self.governance[rows], threat=self.threat[rows], demand=demand,
                     sovereignty=self.sovereignty[rows], regime=self.regime[rows], leader_regime=r_lead,
                 )
-                admissible[:, c] = np.abs(self.regime[rows] - r_lead) <= k.params["admission_distance"]
+                admissible[:, c] = np.abs(self.regime[rows] - r_lead) < k.params["admission_distance"]
                 forced[:, c] = self.grievance[rows] > w.grievance_limit
                 locked[:, c] = rows == k.leader
             else:
                 util[:, c] = membership.dialogue_utility(w, k.params, k.chi, self.dynamics.tension.relaxation, threat=self.threat[rows], demand=demand)
                 centre = self.regime[k.members].mean()
-                admissible[:, c] = np.abs(self.regime[rows] - centre) <= k.params["admission_distance"]
+                admissible[:, c] = np.abs(self.regime[rows] - centre) < k.params["admission_distance"]
         util += np.column_stack([views[k.name][rows] for k in live])
         hegemonic = np.array([k.hegemonic for k in live])
         leave, join = membership.choose(

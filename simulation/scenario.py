@@ -155,7 +155,7 @@ class HegemonicParams(Frozen):
     polarisation: NonNeg = Field(0.02, description="per-step rise of tension between members and outsiders, times the bloc's share of world capability")
     counter_threat: Unit = Field(0.2, description="counter-threat cooperation: blocks threat spread between members and adds to threat decay")
     entrapment: Unit = Field(0.3, description="when a member fights, its allies' tension with the opponent rises by entrapment * (1 - T)")
-    admission_distance: Unit = Field(0.35, description="only states with |r_i - r_leader| <= admission_distance are admitted")
+    admission_distance: Unit = Field(0.35, description="only states with |r_i - r_leader| < admission_distance are admitted (0: nobody)")
     grievance_rate: NonNeg = Field(1.0, description="grievance accrual G_i += grievance_rate * sigma_i * |imposed change|")
     burden: Unit = Field(0.005, description="yearly capability cost of membership (fraction)")
 
@@ -169,7 +169,7 @@ class DialogueParams(Frozen):
     settlement: Unit = Field(0.6, description="probability (times chi) that a dispute between members is settled by dialogue")
     convergence: Unit = Field(0.02, description="voluntary policy convergence: f_i += convergence * chi * (mean f of members - f_i)")
     counter_threat: Unit = Field(0.5, description="counter-threat cooperation (the platform's core task)")
-    admission_distance: Unit = Field(1.0, description="admits states with |r_i - mean member r| <= admission_distance (1 = open to all)")
+    admission_distance: Unit = Field(1.0, description="admits states with |r_i - mean member r| < admission_distance (1: open to all)")
     burden: Unit = Field(0.001, description="yearly capability cost of membership (fraction)")
 
 

@@ -82,11 +82,11 @@ def _serial(batches: Sequence[Batch], on_done: OnDone, on_error: OnError) -> Non
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
-    """``forkserver``: workers start from a clean server that has imported the model once
-    (fast to fork, and safe although the parent may run threads, unlike plain ``fork``)."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simulation.experiments.worker", "simulation.runner"])
-    return ctx
+    """``spawn``: each worker starts a fresh interpreter that inherits ``SINGLE_THREAD_ENV``,
+    so OpenBLAS/OpenMP create no thread pools at all.  (Forked workers inherit pools sized for
+    every core; their idle threads then compete with the other workers, which on a 2-core
+    machine made 2 workers barely faster than 1.)  Safe whatever threads the parent runs."""
+    return multiprocessing.get_context("spawn")
 
 
 def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error: OnError) -> None:
@@ -94,7 +94,7 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
     window = max(1, workers * IN_FLIGHT_PER_WORKER)
     broken = False
     saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
-    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the fork server and its workers
+    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the workers the pool spawns
     try:
         while True:  # a new pool after a crash, for the batches not yet submitted
             with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:

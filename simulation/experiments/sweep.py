@@ -176,7 +176,7 @@ def _final_runs(plan: Plan, folder: ResultsFolder, result: SweepResult) -> list[
         if status == "failed":
             result.failed += 1
             result.failures.append(run.run_id)
-        entries.append({**run_entry(plan, run), "status": status, "elapsed_s": record.get("elapsed_s"),
+        entries.append({**run_entry(plan, run), "status": status, "elapsed_s": record.get("elapsed_s"), "model_s": record.get("model_s"),
                         "started": record.get("started"), "error": record.get("error") if status == "failed" else None})
     return entries
 
