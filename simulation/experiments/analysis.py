@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from scipy import stats
 
 from simulation.experiments.schema import Experiment, MetricRef
-from simulation.experiments.store import SUMMARY_ID_COLUMNS, ResultsFolder
+from simulation.experiments.store import ResultsFolder
 
 #: Sobol and Morris confidence intervals are bootstrap intervals with this many resamples.
 BOOTSTRAP_RESAMPLES = 1000
@@ -41,7 +41,7 @@ class StoredResults:
         folder = ResultsFolder(Path(root))
         manifest = folder.read_manifest()
         experiment = Experiment.model_validate(manifest["experiment"]["settings"])
-        if rebuild_summary or not folder.summary_path.exists():
+        if (rebuild_summary and _records_complete(folder, manifest)) or not folder.summary_path.exists():
             folder.write_summary(manifest["runs"], manifest["design"]["columns"], [m.column for m in experiment.summary.metrics])
         summary = pd.read_csv(folder.summary_path, dtype={"run_id": str, "scenario": str, "status": str})
         return cls(folder, manifest, experiment, summary)
@@ -65,6 +65,12 @@ class StoredResults:
     def ok(self) -> pd.DataFrame:
         """Successful runs only."""
         return self.summary[self.summary["status"] == OK]
+
+
+def _records_complete(folder: ResultsFolder, manifest: dict[str, Any]) -> bool:
+    """True when every finished run still has its record, so summary.csv can be rebuilt
+    from them without losing rows (a folder may be kept with summary.csv alone)."""
+    return all(folder.record_path(r["run_id"]).exists() for r in manifest["runs"] if r["status"] in ("ok", "failed"))
 
 
 def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
@@ -239,4 +245,4 @@ def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
 
 
 __all__ = ["StoredResults", "mean_ci", "describe", "paired_differences", "sobol_indices", "morris_indices",
-           "timeseries", "SUMMARY_ID_COLUMNS"]
+           "timeseries"]

@@ -103,8 +103,11 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
                 _fill(pool, pending, in_flight, window)
                 try:
                     broken = _drain(pool, pending, in_flight, window, on_done, on_error)
-                except BaseException:  # Ctrl-C: drop queued batches, let running ones end
-                    pool.shutdown(wait=False, cancel_futures=True)
+                except BaseException:
+                    # Ctrl-C: drop queued batches and wait for the workers, which got the same
+                    # SIGINT and stop at once (worker.run_batch), so that no record is written
+                    # after the manifest.  (A second shutdown call would not wait.)
+                    pool.shutdown(wait=True, cancel_futures=True)
                     raise
             if not broken:
                 return

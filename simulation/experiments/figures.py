@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,6 @@ from matplotlib.figure import Figure
 
 from simulation.experiments import analysis, labels
 from simulation.experiments.analysis import StoredResults
-from simulation.experiments.schema import Figure as FigureSpec
 from simulation.experiments.worker import atomic_write
 
 PNG_DPI = 150
@@ -32,6 +32,8 @@ MAX_COMPARISON_POINTS = 12
 STYLE = {"svg.hashsalt": "alliance-sim", "font.size": 9, "axes.titlesize": 9, "figure.titlesize": 11,
          "axes.grid": True, "grid.alpha": 0.3}
 BAND_ALPHA = 0.2
+#: Characters of the figure title per inch of figure width (at the title's font size).
+TITLE_CHARS_PER_INCH = 12
 #: Colour-scale span given to a metric that is constant over a grid.
 CONSTANT_SPAN = 1.0
 
@@ -113,11 +115,11 @@ def comparison(results: StoredResults, columns: list[str]) -> tuple[Figure, str]
             ax.set_xticks(first["point"], [_point_label(r, design_cols) for _, r in first.iterrows()], rotation=30, ha="right", fontsize=7)
             ax.set_xlabel("design point")
             ax.legend(fontsize=7)
-        ax.set_ylabel(labels.axis_label(column))
+        ax.set_ylabel(_summary_label(results, column))
         ax.set_title(labels.describe_metric(column))
     how = f", pooled over {n_points} design points" if pooled else ""
     title = f"{results.experiment.name}: mean over the last {results.experiment.summary.window} steps, {_conf(results)} ({_reps(results)}{how})"
-    fig.suptitle(title)
+    _title(fig, title)
     return fig, title
 
 
@@ -143,7 +145,7 @@ def differences(results: StoredResults, columns: list[str]) -> tuple[Figure, str
         ax.set_xlabel(labels.axis_label(column, prefix=f"difference from {baseline}: "))
         ax.set_title(labels.describe_metric(column))
     title = f"{results.experiment.name}: paired difference from {baseline} (same seeds), {_conf(results)} ({_reps(results)})"
-    fig.suptitle(title)
+    _title(fig, title)
     return fig, title
 
 
@@ -165,19 +167,25 @@ def timeseries(results: StoredResults, refs: list) -> tuple[Figure, str]:
         ax.legend(fontsize=7)
     how = ", pooled over design points" if pooled else ""
     title = f"{results.experiment.name}: mean per step with {_conf(results)} band ({_reps(results)}{how})"
-    fig.suptitle(title)
+    _title(fig, title)
     return fig, title
 
 
 def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
-    """Mean of each metric over a two-parameter grid: a row per metric, a column per
-    scenario, one colour scale per metric so scenarios can be compared by eye."""
+    """Mean of each metric over a two-parameter grid.  With several scenarios: a row per
+    metric, a column per scenario and one colour scale per metric, so scenarios compare by
+    eye; with one scenario: the metrics side by side."""
     table = analysis.describe(results)
     xcol, ycol = results.design_columns
     params = results.experiment.design.parameters
     xs = list(dict.fromkeys(params[xcol].values))
     ys = list(dict.fromkeys(params[ycol].values))
-    fig, axes = _grid_panels(len(columns), len(results.labels))
+    single = len(results.labels) == 1
+    if single:
+        fig, flat = _panels(len(columns))
+        axes = [[ax] for ax in flat]
+    else:
+        fig, axes = _grid_panels(len(columns), len(results.labels))
     for r, column in enumerate(columns):
         grids = []
         for scenario in results.labels:
@@ -201,12 +209,34 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
                             color="black" if value > middle else "white")
             ax.set_xlabel(labels.parameter_label(xcol, params[xcol].label, params[xcol].unit))
             ax.set_ylabel(labels.parameter_label(ycol, params[ycol].label, params[ycol].unit))
-            ax.set_title(f"{scenario}: {labels.describe_metric(column)}")
+            ax.set_title(labels.describe_metric(column) if single else f"{scenario}: {labels.describe_metric(column)}")
         bar = fig.colorbar(image, ax=axes[r])
-        bar.set_label(labels.axis_label(column))
-    title = f"{results.experiment.name}: mean over {_reps(results)} per grid cell (last {results.experiment.summary.window} steps)"
-    fig.suptitle(title)
+        bar.set_label(_summary_label(results, column))
+    where = f" ({results.labels[0]})" if single else ""
+    title = (f"{results.experiment.name}{where}: mean per grid cell over {_reps(results)} "
+             f"of each run's {results.experiment.summary.statistic} over its last {results.experiment.summary.window} steps")
+    _title(fig, title)
     return fig, title
+
+
+def _summary_label(results: StoredResults, column: str) -> str:
+    """Axis text for a summarised metric, naming its statistic when it is not the mean."""
+    ref = next((m for m in results.metrics if m.column == column), None)
+    statistic = (ref.statistic if ref is not None else None) or results.experiment.summary.statistic
+    prefix = "" if statistic == "mean" else f"{statistic} over the window of "
+    return labels.axis_label(column, prefix=prefix)
+
+
+def _parameter_name(results: StoredResults, path: str) -> str:
+    """A parameter's label from the experiment file, else the last part of its path."""
+    spec = results.experiment.design.parameters.get(path)
+    return (spec.label if spec is not None and spec.label else None) or path.rsplit(".", 1)[-1]
+
+
+def _title(fig: Figure, title: str) -> None:
+    """The figure's title, wrapped to the figure's width."""
+    width = max(40, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH))
+    fig.suptitle(textwrap.fill(title, width))
 
 
 def _grid_panels(rows: int, cols: int) -> tuple[Figure, list[list]]:
@@ -227,14 +257,14 @@ def sobol(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
         width = 0.38
         ax.bar(x - width / 2, part["S1"], width, yerr=part["S1_conf"], capsize=3, label="first order S1")
         ax.bar(x + width / 2, part["ST"], width, yerr=part["ST_conf"], capsize=3, label="total order ST")
-        ax.set_xticks(x, [p.rsplit(".", 1)[-1] for p in part["parameter"]], rotation=30, ha="right")
+        ax.set_xticks(x, [_parameter_name(results, p) for p in part["parameter"]], rotation=30, ha="right")
         ax.set_ylabel("Sobol index (share of output variance)")
         ax.set_xlabel("parameter")
         ax.set_title(f"{scenario}: {labels.describe_metric(column)}")
         ax.legend(fontsize=7)
     n = results.experiment.design.samples
     title = f"{results.experiment.name}: Sobol sensitivity indices, {_conf(results)} by bootstrap (N={n}, {_reps(results)} per point)"
-    fig.suptitle(title)
+    _title(fig, title)
     return fig, title
 
 
@@ -247,13 +277,13 @@ def morris(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
         part = table[(table["metric"] == column) & (table["scenario"] == scenario)]
         ax.errorbar(part["mu_star"], part["sigma"], xerr=part["mu_star_conf"], fmt="o", capsize=3)
         for row in part.itertuples():
-            ax.annotate(row.parameter.rsplit(".", 1)[-1], (row.mu_star, row.sigma), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax.annotate(_parameter_name(results, row.parameter), (row.mu_star, row.sigma), fontsize=7, xytext=(3, 3), textcoords="offset points")
         unit = labels.unit(column)
         ax.set_xlabel("mu* (mean |elementary effect|" + (f", {unit})" if unit else ")"))
         ax.set_ylabel("sigma (sd of elementary effects" + (f", {unit})" if unit else ")"))
         ax.set_title(f"{scenario}: {labels.describe_metric(column)}")
     title = f"{results.experiment.name}: Morris screening, {_conf(results)} on mu* ({results.experiment.design.samples} trajectories)"
-    fig.suptitle(title)
+    _title(fig, title)
     return fig, title
 
 

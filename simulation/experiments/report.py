@@ -127,6 +127,14 @@ def _failures_section(res: StoredResults) -> str:
     return f"## Failed runs ({len(failed)})\n\nRe-run them with `--resume`.\n\n" + _table(["run", "seed", "error"], rows) + more
 
 
+def _experiment_path(res: StoredResults) -> str:
+    """The experiment file as seen from where the command runs (the manifest stores it
+    relative to the results folder)."""
+    import os
+
+    return os.path.normpath(os.path.join(str(res.folder.root), res.manifest["experiment"]["file"]))
+
+
 def build_report(root: str | Path) -> Path:
     """Rebuild summary.csv from the run records, draw the figures, write report.md."""
     res = StoredResults.load(root, rebuild_summary=True)
@@ -145,7 +153,7 @@ def build_report(root: str | Path) -> Path:
         _sensitivity_section(res),
         _failures_section(res),
         "## Reproduce\n\n```\n"
-        f"alliance-sim sweep {res.manifest['experiment']['file']} --out {folder.name}-again   # the whole experiment\n"
+        f"alliance-sim sweep {_experiment_path(res)} --out {folder}-again   # the whole experiment, into a new folder\n"
         f"alliance-sim reproduce {folder} --runs 5   # re-run the first 5 runs and compare\n"
         f"alliance-sim report {folder}               # rebuild this report from the stored runs\n```",
     ]

@@ -24,7 +24,7 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from simulation.errors import UserError
 from simulation.experiments.worker import RUNS_DIR, TMP_SUFFIX, atomic_write
@@ -38,6 +38,7 @@ REPORT = "report.md"
 LOCK = ".lock"
 #: Everything a sweep writes; ``--force`` removes these and nothing else.
 OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, REPORT)
+PARQUET_MAGIC = b"PAR1"
 #: Fixed columns of summary.csv, before the design parameters and metrics.
 SUMMARY_ID_COLUMNS = ("run_id", "scenario", "point", "replication", "seed", "status")
 
@@ -175,9 +176,18 @@ class ResultsFolder:
             return None  # cannot happen with atomic writes; treat as not done
 
     def is_complete(self, run_id: str) -> bool:
-        """A run counts as done when its record says ok and its time series exists."""
+        """A run counts as done when its record says ok and its time series is a whole
+        Parquet file (ends with the format's magic bytes; a file cut short by a power
+        failure does not)."""
         record = self.read_record(run_id)
-        return bool(record and record.get("status") == "ok" and self.timeseries_path(run_id).exists())
+        if not (record and record.get("status") == "ok"):
+            return False
+        try:
+            with open(self.timeseries_path(run_id), "rb") as fh:
+                fh.seek(-len(PARQUET_MAGIC), os.SEEK_END)
+                return fh.read() == PARQUET_MAGIC
+        except OSError:
+            return False
 
     def read_manifest(self) -> dict[str, Any]:
         try:
@@ -196,10 +206,6 @@ class ResultsFolder:
         atomic_write(path, text.encode("utf-8"))
 
     # summary ---------------------------------------------------------------------------
-    def iter_records(self, run_ids: Iterable[str]) -> Iterator[tuple[str, dict[str, Any] | None]]:
-        for run_id in run_ids:
-            yield run_id, self.read_record(run_id)
-
     def write_summary(self, runs: Iterable[dict[str, Any]], design_columns: list[str], metric_columns: list[str]) -> None:
         """Write summary.csv, one row per run in plan order, streaming from the run records.
 

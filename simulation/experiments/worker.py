@@ -17,7 +17,7 @@ import os
 import socket
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -78,7 +78,6 @@ class Batch:
     window: int
     statistic: str
     run_function: str = DEFAULT_RUN_FUNCTION
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve_function(path: str) -> Callable[..., pd.DataFrame]:
@@ -87,17 +86,21 @@ def resolve_function(path: str) -> Callable[..., pd.DataFrame]:
     return getattr(importlib.import_module(module), name)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never a part.
 
     The temporary name carries the pid so two writers (e.g. an orphaned worker of a killed
-    sweep and a resumed one) never share a temporary file.
+    sweep and a resumed one) never share a temporary file.  ``durable`` also flushes to
+    disk before the rename (survives a power cut, not only a killed process).  Per-run files
+    skip it: it would double the per-run overhead, and a run file damaged by a power cut is
+    detected on ``--resume`` (``ResultsFolder.is_complete``) and simply run again.
     """
     tmp = path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -173,8 +176,11 @@ def timeseries_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
+    """Parquet without column statistics (nobody filters one run's file by min/max; they
+    cost more than the compression)."""
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=PARQUET_COMPRESSION)
+    pq.write_table(table, sink, compression=PARQUET_COMPRESSION, write_statistics=False,
+                   use_dictionary=[f.name for f in TIMESERIES_SCHEMA if pa.types.is_dictionary(f.type)])
     return sink.getvalue().to_pybytes()
 
 
@@ -219,20 +225,32 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
         if stale.exists():
             stale.unlink()
     else:
-        atomic_write(out / f"{run.run_id}.parquet", payload)
+        atomic_write(out / f"{run.run_id}.parquet", payload, durable=False)
         record.update(status="ok", error=None, summary=summary)
     # elapsed_s: everything this run cost the worker except writing its record;
     # model_s: the run function alone (the difference is the experiment layer's overhead)
     record.update(started=started, elapsed_s=round(time.perf_counter() - clock, 6),
                   model_s=None if model_s is None else round(model_s, 6), host=socket.gethostname(), pid=os.getpid())
-    atomic_write(out / f"{run.run_id}.json", record_bytes(record))
+    atomic_write(out / f"{run.run_id}.json", record_bytes(record), durable=False)
     return {k: record[k] for k in ("run_id", "status", "elapsed_s", "error")}
+
+
+#: Set when this worker process was interrupted (Ctrl-C reaches every process of the
+#: terminal's group): batches already queued to it are then skipped, not run.
+_interrupted = False
 
 
 def run_batch(batch: Batch) -> list[dict[str, Any]]:
     """Execute a batch with BLAS/OpenMP pools limited to one thread (one run per core)."""
+    global _interrupted
     from threadpoolctl import threadpool_limits
 
+    if _interrupted:
+        return []
     function = resolve_function(batch.run_function)
-    with threadpool_limits(limits=1):
-        return [execute_run(batch, run, function) for run in batch.runs]
+    try:
+        with threadpool_limits(limits=1):
+            return [execute_run(batch, run, function) for run in batch.runs]
+    except KeyboardInterrupt:
+        _interrupted = True
+        raise
