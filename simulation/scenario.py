@@ -186,6 +186,7 @@ class Hegemonic(_InstitutionBase):
 
 class Dialogue(_InstitutionBase):
     kind: Literal["dialogue"]
+    leader: None = Field(None, description="dialogue platforms have no leader (null); the key exists so a hegemonic alliance can be recast as a platform by overriding kind and leader")
     params: DialogueParams = Field(default_factory=DialogueParams)
 
 
