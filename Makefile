@@ -15,14 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The main job regenerates the committed headline results (same bytes but for timestamps):
+# compare with `git diff results/headline/summary.csv`.
 run: $(STAMP)
-	$(BIN)/alliance-sim run scenarios/two_blocs.yaml --seed 1 --force
+	$(BIN)/alliance-sim sweep experiments/headline.yaml --force
+	@echo "figures: results/headline/figures/  report: results/headline/report.md"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
+	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf $(VENV) results/runs

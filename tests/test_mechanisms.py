@@ -423,7 +423,7 @@ def test_condensed_to_pairs_is_exact_at_row_boundaries_for_large_worlds():
 
 
 def test_dyad_sampler_bounds_dominate_proximity():
-    """Each dyad sits in a band whose bound b satisfies prox <= b (so d0 b >= d0 prox) and b < 2 prox
+    """Each dyad sits in a band whose bound b satisfies prox <= b (so d0 b >= d0 prox) and b < R prox
     except in the last band; every dyad is in exactly one band."""
     rng = np.random.default_rng(2)
     n = 40
@@ -438,8 +438,8 @@ def test_dyad_sampler_bounds_dominate_proximity():
     for b, (pos, bound) in enumerate(sampler.bands):
         p = prox[iu][pos].astype(float)
         assert (p <= bound).all()
-        if bound > 2.0 ** -(conflict.PROXIMITY_BANDS - 1):
-            assert (p > bound / 2).all()
+        if bound > conflict.BAND_RATIO ** -(conflict.PROXIMITY_BANDS - 1):
+            assert (p > bound / conflict.BAND_RATIO).all()
 
 
 def _dispute_world(**dynamics):

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-# Dyads are grouped by proximity into bands (2^-(b+1), 2^-b]; the last band takes the rest.
-PROXIMITY_BANDS = 12
+# Dyads are grouped by proximity into bands (R^-(b+1), R^-b]; the last band takes the rest.
+# Narrow bands waste few candidates (at most 1 in R accepted at worst); all bands are drawn
+# in one vectorised pass, so their number costs almost nothing.
+PROXIMITY_BANDS = 24
+BAND_RATIO = 2.0
 
 
 def bernoulli_positions(rng: np.random.Generator, size: int, p: float) -> np.ndarray:
@@ -42,8 +45,13 @@ class DyadSampler:
     """Draws the dyads (i < j) on which a dispute may start, banded by proximity.
 
     Each dyad is a candidate with probability d0 * bound(band), bound = the band's upper
-    proximity edge; ``accept_scale`` returns bound per candidate, so accepting with
+    proximity edge; ``candidates`` returns the bound per candidate, so accepting with
     p_ij / (d0 * bound) gives exactly P(dispute_ij) = p_ij.
+
+    All bands are drawn at once: a Bernoulli(p) choice of each integer k equals "a Poisson
+    process of rate -log(1 - p) has an event in [k, k + 1)".  Laying the bands end to end,
+    one unit-rate Poisson process mapped through the piecewise-linear cumulative rate gives
+    every band's candidates in a single vectorised pass.
     """
 
     def __init__(self, proximity: np.ndarray):
@@ -52,28 +60,55 @@ class DyadSampler:
         iu = np.triu_indices(n, 1)
         prox = proximity[iu]
         with np.errstate(divide="ignore"):
-            band = np.floor(-np.log2(np.maximum(prox, np.finfo(float).tiny))).astype(np.int64)
+            band = np.floor(-np.log(np.maximum(prox, np.finfo(float).tiny)) / np.log(BAND_RATIO)).astype(np.int64)
         band = np.clip(band, 0, PROXIMITY_BANDS - 1)
         order = np.argsort(band, kind="stable").astype(np.int64)
         counts = np.bincount(band, minlength=PROXIMITY_BANDS)
-        self.bands = []
+        self.bands = []  # (positions in the condensed upper triangle, bound), non-empty bands
         start = 0
         for b, c in enumerate(counts):
             if c:
-                self.bands.append((order[start:start + c], 2.0 ** -b))
+                self.bands.append((order[start:start + c], BAND_RATIO ** -b))
             start += c
+        self._order = np.concatenate([pos for pos, _ in self.bands]) if self.bands else np.zeros(0, np.int64)
+        self._sizes = np.array([len(pos) for pos, _ in self.bands], dtype=np.int64)
+        self._starts = np.concatenate([[0], np.cumsum(self._sizes)[:-1]]).astype(np.int64)
+        self._bounds = np.array([bound for _, bound in self.bands])
 
     def candidates(self, rng: np.random.Generator, base: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(i, j, bound) of candidate dyads for onset probability bound ``base`` (d0)."""
-        picks, bounds = [], []
-        for positions, bound in self.bands:
-            chosen = positions[bernoulli_positions(rng, len(positions), base * bound)]
-            picks.append(chosen)
-            bounds.append(np.full(len(chosen), bound))
-        if not picks:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-        i, j = condensed_to_pairs(np.concatenate(picks), self.n)
-        return i, j, np.concatenate(bounds)
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+        if base <= 0.0 or not len(self._sizes):
+            return empty
+        p = np.minimum(base * self._bounds, 1.0)
+        certain = p >= 1.0
+        rate = -np.log1p(-np.where(certain, 0.0, p))  # per dyad, within each band
+        cum = np.concatenate([[0.0], np.cumsum(np.where(certain, 0.0, rate * self._sizes))])
+        arrivals = poisson_arrivals(rng, cum[-1])
+        band = np.searchsorted(cum, arrivals, side="right") - 1
+        offset = np.minimum(np.floor((arrivals - cum[band]) / rate[band]).astype(np.int64), self._sizes[band] - 1)
+        chosen = self._starts[band] + offset  # non-decreasing, as the arrivals are
+        chosen = chosen[np.concatenate([[True], chosen[1:] != chosen[:-1]])] if len(chosen) else chosen
+        whole = [np.arange(s, s + c) for s, c, full in zip(self._starts, self._sizes, certain) if full]
+        if whole:
+            chosen = np.union1d(chosen, np.concatenate(whole))
+        which = np.searchsorted(self._starts, chosen, side="right") - 1
+        i, j = condensed_to_pairs(self._order[chosen], self.n)
+        return i, j, self._bounds[which]
+
+
+def poisson_arrivals(rng: np.random.Generator, horizon: float) -> np.ndarray:
+    """Event times of a unit-rate Poisson process on [0, horizon), from exponential gaps."""
+    if horizon <= 0.0:
+        return np.zeros(0)
+    chunk = int(horizon + 6.0 * np.sqrt(horizon) + 16)
+    parts, last = [], 0.0
+    while True:
+        times = last + np.cumsum(rng.exponential(1.0, chunk))
+        parts.append(times[times < horizon])
+        if times[-1] >= horizon:
+            return np.concatenate(parts)
+        last = float(times[-1])
 
 
 def condensed_to_pairs(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
