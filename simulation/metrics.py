@@ -107,18 +107,15 @@ class Observation:
 
 
 def intra_dyads(model: "AllianceModel") -> int:
-    """Dyads whose two states share at least one institution (from membership patterns)."""
+    """Dyads whose two states share at least one institution (grouping states by membership pattern)."""
     live = model.alive()
     if not live:
         return 0
-    masks = np.zeros(model.n, dtype=np.int64)
-    for b, k in enumerate(live):
-        masks |= k.members.astype(np.int64) << b
-    values, counts = np.unique(masks, return_counts=True)
+    patterns, counts = np.unique(np.column_stack([k.members for k in live]), axis=0, return_counts=True)
     total = 0
-    for a in range(len(values)):
-        for b in range(a, len(values)):
-            if values[a] & values[b]:
+    for a in range(len(patterns)):
+        for b in range(a, len(patterns)):
+            if (patterns[a] & patterns[b]).any():
                 total += dyads(int(counts[a])) if a == b else int(counts[a]) * int(counts[b])
     return total
 

@@ -13,7 +13,6 @@ differences come from the rules, not the noise (common random numbers).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
 import mesa
@@ -94,7 +93,7 @@ class AllianceModel(mesa.Model):
         # Each institution's utility noise has its own stream keyed by its name, so scenarios
         # that declare different institutions still share the draws of those they have in common.
         self.view_streams = {
-            name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(STREAMS), zlib.crc32(name.encode()))))
+            name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(STREAMS), *name.encode())))
             for name in scenario.institutions
         }
 

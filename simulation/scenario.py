@@ -229,7 +229,7 @@ class InternalParams(Frozen):
 class ConflictParams(Frozen):
     dispute_base: Unit = Field(0.2, description="d0: dispute onset probability per dyad-year at T=1, proximity 1, no deterrence")
     tension_exponent: Positive = Field(1.5, description="gamma in onset d0 T^gamma prox (1 - D)")
-    escalation: Unit = Field(0.15, description="a dispute escalates to conflict with probability escalation * T")
+    escalation: Unit = Field(0.15, description="an unsettled dispute escalates to conflict with probability escalation * T * (1 - dispute_control of a shared hegemonic alliance)")
     dispute_tension: Unit = Field(0.05, description="tension rise after a dispute: T += dispute_tension (1 - T)")
     conflict_tension: Unit = Field(0.3, description="tension rise after a conflict: T += conflict_tension (1 - T)")
     capability_loss: Unit = Field(0.1, description="capability lost in a conflict, times the opponent's relative strength")
@@ -289,7 +289,7 @@ class Mechanisms(Frozen):
     entrapment: bool = True
     capability_growth: bool = True
     burden: bool = True
-    membership: bool = Field(True, description="off: memberships stay as founded")
+    membership: bool = Field(True, description="off: states never choose to join or leave (scheduled join/leave events still apply)")
 
 
 # --------------------------------------------------------------------------------------

@@ -382,25 +382,41 @@ def test_initial_tension_is_the_baseline_equilibrium():
 
 
 # ====================================================================== disputes and conflicts (phase 6)
-def test_bernoulli_positions_frequency_matches_p():
-    """Each position is chosen independently with probability p: totals and per-position counts in binomial CI."""
-    rng = np.random.default_rng(11)
-    size, p, reps = 5000, 0.03, 40
-    total = sum(len(conflict.bernoulli_positions(rng, size, p)) for _ in range(reps))
-    assert abs(binomial_z(total, size * reps, p)) < 4.5
-    counts = np.zeros(6, dtype=int)
-    for _ in range(6000):
-        pos = conflict.bernoulli_positions(rng, 6, 0.3)
-        assert (np.diff(pos) > 0).all() and (pos >= 0).all() and (pos < 6).all()
-        counts[pos] += 1
-    assert all(abs(binomial_z(int(c), 6000, 0.3)) < 4.5 for c in counts)
+def test_dyad_sampler_draws_each_dyad_with_its_band_probability():
+    """Every dyad is a candidate independently with probability min(1, d0 * bound): per-dyad
+    counts within a binomial CI, pairs always i < j and never repeated in one draw."""
+    prox = np.array(
+        [[0.0, 0.9, 0.3, 0.02], [0.9, 0.0, 0.6, 0.1], [0.3, 0.6, 0.0, 0.001], [0.02, 0.1, 0.001, 0.0]], dtype=np.float32
+    )
+    sampler = conflict.DyadSampler(prox)
+    bound_of = {}
+    for positions, bound in sampler.bands:
+        for k in positions:
+            bound_of[int(k)] = bound
+    iu = np.triu_indices(4, 1)
+    rng = np.random.default_rng(12)
+    d0, reps = 0.4, 20000
+    counts = np.zeros((4, 4), dtype=int)
+    for _ in range(reps):
+        i, j, bound = sampler.candidates(rng, d0)
+        assert (i < j).all() and len(set(zip(i.tolist(), j.tolist()))) == len(i)
+        assert ((bound > 0) & (bound <= 1)).all()
+        np.add.at(counts, (i, j), 1)
+    for k, (a, b) in enumerate(zip(*iu)):
+        p = min(1.0, d0 * bound_of[k])
+        assert abs(binomial_z(int(counts[a, b]), reps, p)) < 4.5, (a, b, counts[a, b] / reps, p)
 
 
-def test_bernoulli_positions_edge_probabilities():
+def test_dyad_sampler_takes_whole_bands_when_certain_and_none_at_zero():
+    prox = np.array([[0.0, 0.9, 0.3], [0.9, 0.0, 0.2], [0.3, 0.2, 0.0]], dtype=np.float32)
+    sampler = conflict.DyadSampler(prox)
     rng = np.random.default_rng(0)
-    assert len(conflict.bernoulli_positions(rng, 100, 0.0)) == 0
-    assert_array_equal(conflict.bernoulli_positions(rng, 5, 1.0), np.arange(5))
-    assert len(conflict.bernoulli_positions(rng, 0, 0.5)) == 0
+    i, j, bound = sampler.candidates(rng, 1.0)  # the band of 0.9 has bound 1: certain
+    assert (0, 1) in set(zip(i.tolist(), j.tolist()))
+    assert len(sampler.candidates(rng, 0.0)[0]) == 0
+    assert len(conflict.poisson_arrivals(rng, 0.0)) == 0
+    times = conflict.poisson_arrivals(rng, 5000.0)
+    assert (np.diff(times) > 0).all() and times[-1] < 5000.0 and abs(len(times) - 5000) < 5 * np.sqrt(5000)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 7, 31, 60, 301])

@@ -34,6 +34,8 @@ STYLE = {"svg.hashsalt": "alliance-sim", "font.size": 9, "axes.titlesize": 9, "f
 BAND_ALPHA = 0.2
 #: Characters of the figure title per inch of figure width (at the title's font size).
 TITLE_CHARS_PER_INCH = 12
+#: Axis labels longer than this many characters are wrapped (they would run past a panel).
+AXIS_LABEL_CHARS_X, AXIS_LABEL_CHARS_Y = 52, 44
 #: Colour-scale span given to a metric that is constant over a grid.
 CONSTANT_SPAN = 1.0
 
@@ -115,10 +117,14 @@ def comparison(results: StoredResults, columns: list[str]) -> tuple[Figure, str]
             ax.set_xticks(first["point"], [_point_label(r, design_cols) for _, r in first.iterrows()], rotation=30, ha="right", fontsize=7)
             ax.set_xlabel("design point")
             ax.legend(fontsize=7)
-        ax.set_ylabel(_summary_label(results, column))
+        ax.set_ylabel(_wrap(_summary_label(results, column), AXIS_LABEL_CHARS_Y))
         ax.set_title(labels.describe_metric(column))
     how = f", pooled over {n_points} design points" if pooled else ""
-    title = f"{results.experiment.name}: mean over the last {results.experiment.summary.window} steps, {_conf(results)} ({_reps(results)}{how})"
+    summary = results.experiment.summary
+    what = summary.statistic if summary.statistic != "final" else "final value"
+    if any(m.statistic and m.statistic != summary.statistic for m in summary.metrics if m.column in columns):
+        what += " (or as the axis says)"
+    title = f"{results.experiment.name}: {what} over the last {summary.window} steps, {_conf(results)} ({_reps(results)}{how})"
     _title(fig, title)
     return fig, title
 
@@ -142,7 +148,7 @@ def differences(results: StoredResults, columns: list[str]) -> tuple[Figure, str
         ax.axvline(0.0, color="black", linewidth=0.8)
         ax.set_yticks(y, names, fontsize=7)
         ax.invert_yaxis()
-        ax.set_xlabel(labels.axis_label(column, prefix=f"difference from {baseline}: "))
+        ax.set_xlabel(_wrap(_summary_label(results, column, prefix=f"difference from {baseline}: "), AXIS_LABEL_CHARS_X))
         ax.set_title(labels.describe_metric(column))
     title = f"{results.experiment.name}: paired difference from {baseline} (same seeds), {_conf(results)} ({_reps(results)})"
     _title(fig, title)
@@ -162,7 +168,7 @@ def timeseries(results: StoredResults, refs: list) -> tuple[Figure, str]:
             line, = ax.plot(rows["step"], rows["mean"], label=name)
             ax.fill_between(rows["step"], rows["ci_low"], rows["ci_high"], color=line.get_color(), alpha=BAND_ALPHA, linewidth=0)
         ax.set_xlabel("step (year)")
-        ax.set_ylabel(labels.axis_label(column))
+        ax.set_ylabel(_wrap(labels.axis_label(column), AXIS_LABEL_CHARS_Y))
         ax.set_title(labels.describe_metric(column))
         ax.legend(fontsize=7)
     how = ", pooled over design points" if pooled else ""
@@ -219,18 +225,23 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
     return fig, title
 
 
-def _summary_label(results: StoredResults, column: str) -> str:
+def _summary_label(results: StoredResults, column: str, prefix: str = "") -> str:
     """Axis text for a summarised metric, naming its statistic when it is not the mean."""
     ref = next((m for m in results.metrics if m.column == column), None)
     statistic = (ref.statistic if ref is not None else None) or results.experiment.summary.statistic
-    prefix = "" if statistic == "mean" else f"{statistic} over the window of "
-    return labels.axis_label(column, prefix=prefix)
+    how = {"mean": "", "final": "final "}.get(statistic, f"{statistic} over the window of ")
+    return labels.axis_label(column, prefix=prefix + how, statistic=statistic)
 
 
 def _parameter_name(results: StoredResults, path: str) -> str:
     """A parameter's label from the experiment file, else the last part of its path."""
     spec = results.experiment.design.parameters.get(path)
     return (spec.label if spec is not None and spec.label else None) or path.rsplit(".", 1)[-1]
+
+
+def _wrap(text: str, width: int) -> str:
+    """An axis label wrapped to fit its panel (at spaces only, so names stay whole)."""
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def _title(fig: Figure, title: str) -> None:

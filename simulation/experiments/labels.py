@@ -57,13 +57,22 @@ def describe_metric(column: str) -> str:
     return text if scope == WORLD else f"{text}, {scope}"
 
 
-def unit(column: str) -> str:
-    return METRICS.get(split(column)[0], ("", ""))[1]
+#: Units of per-step counts end with this; their sum over a window is a plain count.
+PER_STEP = " per step"
 
 
-def axis_label(column: str, *, prefix: str = "") -> str:
+def unit(column: str, statistic: str | None = None) -> str:
+    """The metric's unit; with ``statistic="sum"`` a per-step count becomes a count
+    (``states per step`` summed over the window is ``states``)."""
+    u = METRICS.get(split(column)[0], ("", ""))[1]
+    if statistic == "sum" and u.endswith(PER_STEP):
+        u = u[: -len(PER_STEP)]
+    return u
+
+
+def axis_label(column: str, *, prefix: str = "", statistic: str | None = None) -> str:
     """Axis text with the metric name (as in the files) and its unit."""
-    u = unit(column)
+    u = unit(column, statistic)
     return f"{prefix}{column}" + (f" ({u})" if u else "")
 
 

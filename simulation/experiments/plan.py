@@ -76,27 +76,88 @@ def make_runs(labels: list[str], n_points: int, seeds: list[int]) -> tuple[Run, 
     )
 
 
+def _overrides(pairs: dict[str, Any], where: tuple[Any, ...]) -> list[tuple[Any, tuple[Any, ...]]]:
+    """Scenario overrides, each with the experiment-file key path it was written at (so a
+    value the scenario schema refuses is reported at its line)."""
+    from simulation.scenario_io import Override
+
+    out = []
+    for key, value in pairs.items():
+        parts = tuple(int(p) if p.isdigit() else p for p in str(key).split("."))
+        loc = (*where, key)
+        out.append((Override(parts, value, ".".join(map(str, loc))), loc))
+    return out
+
+
+def _blame(exc: ScenarioError, overrides: list[tuple[Any, tuple[Any, ...]]]) -> tuple[Any, ...] | None:
+    """The experiment-file key path of the override an error names (``(from ...)``/``(after ...)``)."""
+    for override, loc in reversed(overrides):
+        if f"from {override.origin})" in exc.detail:
+            return loc
+    for override, loc in reversed(overrides):
+        if override.origin in exc.detail:
+            return loc
+    at = tuple(str(p) for p in (exc.path or "").split(".") if p)
+    for override, loc in reversed(overrides):  # e.g. an unknown leader found when the model is built
+        mine = tuple(map(str, override.path))
+        if at and at[:len(mine)] == mine:
+            return loc
+    return None
+
+
+def _hint(exc: ScenarioError) -> str:
+    """A pointer for the commonest mistake when recasting an institution by overrides."""
+    if (exc.path or "").endswith(".leader") and "should be None" in exc.detail:
+        return f"; a dialogue platform has no leader: also override {exc.path}: null"
+    return ""
+
+
 def resolve_scenarios(source: ExperimentFile, scenario_dir: Path | None = None) -> dict[str, str]:
-    """Load each scenario with the experiment's overrides (and ``steps``) and return its
-    resolved YAML text (every default written out), labelled by file stem.  File paths
-    inside (a distance file) are written relative to ``scenario_dir``, where the texts are
-    stored with the results."""
-    from simulation.scenario_io import dump_resolved, load_scenario
+    """Load each scenario entry with its overrides and return its resolved YAML text (every
+    default written out), by label.  Order: the scenario file, the experiment's
+    ``overrides``, its ``steps``, then the entry's own ``overrides`` (the design point comes
+    later, per run).  File paths inside (a distance file) are written relative to
+    ``scenario_dir``, where the texts are stored with the results.
+
+    A value that makes a scenario invalid is reported at the line of the experiment-file key
+    that set it; an entry with its own overrides is also built once (0 steps), so a state
+    name it introduces (a leader) is checked before anything runs."""
+    from simulation.scenario_io import check_scenario, dump_resolved, load_scenario
 
     exp = source.experiment
-    overrides = dict(exp.overrides)
+    common = _overrides(dict(exp.overrides), ("overrides",))
     if exp.steps is not None:
-        overrides["steps"] = exp.steps
+        common += _overrides({"steps": exp.steps}, ())
     texts: dict[str, str] = {}
-    for index, (label, rel) in enumerate(zip(exp.labels, exp.scenarios)):
+    for index, entry in enumerate(exp.scenarios):
+        label = entry.name
+        mapping_form = ("scenarios", index, "file") in source.lines
+        at_entry = ("scenarios", index, "file") if mapping_form else ("scenarios", index)
         path = source.scenario_path(index)
         if not path.is_file():
-            raise source.error(f"scenario file not found: {path}; expected a path relative to the experiment file", "scenarios", index)
+            raise source.error(f"scenario file not found: {path}; expected a path relative to the experiment file", *at_entry)
+        own = _overrides(dict(entry.overrides), ("scenarios", index, "overrides"))
+        overrides = common + own
         try:
-            scenario = load_scenario(path, overrides)
+            scenario = load_scenario(path, [o for o, _ in overrides])
+            if own:
+                check_scenario(scenario, str(path))
         except ScenarioError as exc:
-            raise UserError(f"scenario {rel}: {exc}", file=str(source.path), line=source.line("scenarios", index),
-                            path=f"scenarios.{index}") from None
+            loc = _blame(exc, overrides)
+            if loc is None and own:
+                try:  # valid without the entry's own overrides: one of them (or their combination) is the cause
+                    load_scenario(path, [o for o, _ in common])
+                    loc = ("scenarios", index, "overrides")
+                except ScenarioError:
+                    pass
+            if loc is None:
+                raise UserError(f"scenario {label}: {exc}", file=str(source.path), line=source.line(*at_entry),
+                                path=".".join(map(str, at_entry))) from None
+            detail = exc.detail
+            for override, _ in overrides:
+                detail = detail.replace(f" (from {override.origin})", "")
+            inside = f"{exc.path}: " if exc.path else ""
+            raise source.error(f"scenario {label} ({entry.file}): {inside}{detail}{_hint(exc)}", *loc) from None
         texts[label] = dump_resolved(scenario, relative_to=scenario_dir)
     return texts
 

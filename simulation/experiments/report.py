@@ -16,6 +16,9 @@ from simulation.experiments.analysis import StoredResults
 from simulation.experiments.store import REPORT
 
 SIGNIFICANT = 4
+#: How a metric's own summary statistic is named next to its table.
+STATISTIC_TEXT = {"mean": "mean over the window", "final": "value at the last step", "min": "minimum over the window",
+                  "max": "maximum over the window", "sum": "sum over the window"}
 #: Tables list at most this many design points; larger designs are summarised by figures.
 MAX_TABLE_POINTS = 12
 MAX_FAILURES_LISTED = 20
@@ -60,6 +63,25 @@ def _provenance(res: StoredResults) -> str:
     return _table(["", ""], rows)
 
 
+def _scenarios_section(res: StoredResults) -> str:
+    """Each scenario label with its file and its own overrides (the same file may be run
+    several ways); the resolved files are in ``scenarios/<label>.yaml``."""
+    rows = []
+    for label, entry in res.manifest["scenarios"].items():
+        overrides = entry.get("overrides") or {}
+        shown = "<br>".join(f"`{k}: {_yaml_value(v)}`" for k, v in overrides.items()) or "–"
+        rows.append([f"`{label}`", f"`{entry['file']}`", shown, f"[`{entry['resolved']}`]({entry['resolved']})"])
+    order = "scenario file → experiment `overrides` → `steps` → the scenario's own overrides → design point"
+    return ("## Scenarios\n\n" + _table(["label", "file (relative to this folder)", "own overrides", "resolved"], rows)
+            + f"\n\nOrder of application: {order}.")
+
+
+def _yaml_value(value: object) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=True, width=1000).strip().removesuffix("\n...").strip()
+
+
 def _describe_section(res: StoredResults) -> str:
     table = analysis.describe(res)
     if table.empty:
@@ -74,8 +96,10 @@ def _describe_section(res: StoredResults) -> str:
         header = ["scenario", *(["design point"] if design else []), "n", "mean", "sd", f"{res.confidence:.0%} CI"]
         rows = [[r["scenario"], *([_point_text(r, design)] if design else []), str(int(r["n"])), _num(r["mean"]), _num(r["sd"]), _ci(r)]
                 for _, r in part.iterrows()]
-        unit = labels.unit(ref.column)
-        out.append(f"**{ref.column}** — {labels.describe_metric(ref.column)}" + (f" ({unit})" if unit else "") + "\n\n" + _table(header, rows))
+        unit = labels.unit(ref.column, ref.statistic or res.experiment.summary.statistic)
+        own = f"; {STATISTIC_TEXT[ref.statistic]}" if ref.statistic and ref.statistic != res.experiment.summary.statistic else ""
+        out.append(f"**{ref.column}** — {labels.describe_metric(ref.column)}" + (f" ({unit})" if unit else "") + own
+                   + "\n\n" + _table(header, rows))
     return "\n\n".join(out)
 
 
@@ -142,11 +166,15 @@ def build_report(root: str | Path) -> Path:
     exp = res.experiment
     folder = res.folder.root
     window = f"the {exp.summary.statistic} over the last {exp.summary.window} steps"
+    if any(m.statistic and m.statistic != exp.summary.statistic for m in exp.summary.metrics):
+        window += " (or the metric's own statistic, named with its table)"
     parts = [
         f"# {exp.name}",
         exp.description.strip(),
+        "## Notes and caveats\n\n" + exp.notes.strip() if exp.notes.strip() else "",
         "## What was run\n\n" + _provenance(res),
         f"Each run is summarised by {window}; intervals are t-based {res.confidence:.0%} confidence intervals over replications.",
+        _scenarios_section(res),
         "## Figures\n\n" + "\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))" for d in drawn),
         "## Results by scenario\n\n" + _describe_section(res),
         _differences_section(res),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, field_validator, model_serializer, model_validator
 
 from simulation.errors import UserError
 from simulation.experiments.yamllines import KeyPath, load_yaml_with_lines, validation_error
@@ -153,12 +153,48 @@ class Figure(Frozen):
         return [parse_metric_ref(v) for v in value] if isinstance(value, list) else value
 
 
+class ScenarioEntry(Frozen):
+    """One scenario of an experiment: a file, the label its results go under, and overrides
+    that apply to this scenario only.  Written either as a path (``../scenarios/x.yaml``,
+    labelled by its file stem) or as a mapping, so the same file can be run several ways."""
+
+    file: Annotated[str, Field(min_length=1)] = Field(description="scenario file, relative to the experiment file")
+    label: Annotated[str, Field(pattern=NAME_PATTERN)] | None = Field(
+        None, description="name of this scenario in results (run ids, summary.csv, figures); default: the file stem")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="dotted path -> value for this scenario only, applied after the experiment's "
+        "overrides and steps, before the design point")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"file": value}
+        if not isinstance(value, dict):
+            raise ValueError("expected a scenario file path, or a mapping with keys file, label, overrides")
+        return value
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A plain entry is stored as its path, as it was written (older manifests stay equal)."""
+        if self.label is None and not self.overrides:
+            return self.file
+        return handler(self)
+
+    @property
+    def name(self) -> str:
+        """The label: given, or the file stem."""
+        return self.label if self.label is not None else Path(self.file).stem
+
+
 class Experiment(Frozen):
     """A batch of runs: scenarios x design points x replications, and what to make of them."""
 
     name: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(description="short name; the default results folder is results/<name>")
     description: str = Field("", description="what the experiment asks; shown at the top of report.md")
-    scenarios: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1, description="scenario files, relative to this file; each is labelled by its file stem")
+    notes: str = Field("", description="Markdown: findings and caveats, printed in report.md under 'Notes and caveats'")
+    scenarios: list[ScenarioEntry] = Field(min_length=1, description="scenario files (relative to this file), each a path "
+                                           "(labelled by its file stem) or {file, label, overrides}")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value, applied to every scenario before the design point")
     design: Design = Field(default_factory=Design)
     replications: Annotated[int, Field(ge=1)] = Field(description="runs per scenario and design point; replication k uses the same seed everywhere")
@@ -170,15 +206,12 @@ class Experiment(Frozen):
 
     @property
     def labels(self) -> list[str]:
-        """Scenario labels (file stems), in the order listed."""
-        return [Path(s).stem for s in self.scenarios]
+        """Scenario labels (given labels or file stems), in the order listed."""
+        return [entry.name for entry in self.scenarios]
 
     @model_validator(mode="after")
     def _cross_checks(self) -> "Experiment":
         labels = self.labels
-        dup = sorted({x for x in labels if labels.count(x) > 1})
-        if dup:
-            raise ValueError(f"expected scenario files with distinct names (file stems label the results); repeated: {', '.join(dup)}")
         if self.analysis.baseline is not None and self.analysis.baseline not in labels:
             raise ValueError(f"analysis.baseline: expected one of {labels} (got {self.analysis.baseline!r})")
         summarised = {m.column for m in self.summary.metrics}
@@ -235,7 +268,7 @@ class ExperimentFile:
         return UserError(message, file=str(self.path), line=self.line(*loc), path=".".join(map(str, loc)) or None)
 
     def scenario_path(self, index: int) -> Path:
-        return (self.path.parent / self.experiment.scenarios[index]).resolve()
+        return (self.path.parent / self.experiment.scenarios[index].file).resolve()
 
 
 def load_experiment(path: str | Path) -> ExperimentFile:
@@ -248,8 +281,25 @@ def load_experiment(path: str | Path) -> ExperimentFile:
         experiment = Experiment.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, str(path), lines) from None
+    _check_labels(experiment, path, lines)
     raw = path.read_bytes()
     return ExperimentFile(experiment, path, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest(), lines)
+
+
+def _check_labels(experiment: Experiment, path: Path, lines: dict[KeyPath, int]) -> None:
+    """Two scenarios with one label would write over each other's results (run ids, resolved
+    files): name the line of the second."""
+    from simulation.experiments.yamllines import line_of
+
+    first: dict[str, int] = {}
+    for index, entry in enumerate(experiment.scenarios):
+        label = entry.name
+        if label in first:
+            loc = ("scenarios", index, "label") if entry.label is not None else ("scenarios", index)
+            how = "its label" if entry.label is not None else "its file stem (give it a 'label')"
+            raise UserError(f"expected distinct scenario labels; {label!r}, {how}, is already the label of scenarios.{first[label]}",
+                            file=str(path), line=line_of(lines, loc), path=".".join(map(str, loc)))
+        first[label] = index
 
 
 def is_missing(value: Any) -> bool:
@@ -257,5 +307,5 @@ def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-__all__ = ["Experiment", "ExperimentFile", "Design", "Parameter", "Summary", "MetricRef", "Figure", "Analysis",
+__all__ = ["Experiment", "ExperimentFile", "ScenarioEntry", "Design", "Parameter", "Summary", "MetricRef", "Figure", "Analysis",
            "load_experiment", "WORLD", "SCOPE_SEPARATOR"]

@@ -126,7 +126,9 @@ def plan_manifest(plan: Plan, folder: ResultsFolder) -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "experiment": {"file": _relative(src.path, folder.root), "sha256": src.sha256, "copy": EXPERIMENT_COPY,
                        "settings": src.experiment.model_dump(mode="json")},
-        "scenarios": {label: {"file": _relative(src.scenario_path(i), folder.root), "resolved": f"{SCENARIOS_DIR}/{label}.yaml",
+        "scenarios": {label: {"file": _relative(src.scenario_path(i), folder.root),
+                              "overrides": dict(src.experiment.scenarios[i].overrides),
+                              "resolved": f"{SCENARIOS_DIR}/{label}.yaml",
                               "sha256": hashlib.sha256(text.encode()).hexdigest()}
                       for i, (label, text) in enumerate(plan.scenario_texts.items())},
         "design": design_manifest(plan),

@@ -21,26 +21,6 @@ PROXIMITY_BANDS = 24
 BAND_RATIO = 2.0
 
 
-def bernoulli_positions(rng: np.random.Generator, size: int, p: float) -> np.ndarray:
-    """Sorted positions in [0, size) each chosen independently with probability ``p``.
-
-    Gaps between successes of a Bernoulli process are geometric, so drawing gaps costs
-    O(successes) rather than O(size).
-    """
-    if p <= 0.0 or size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if p >= 1.0:
-        return np.arange(size, dtype=np.int64)
-    chunk = int(size * p + 6.0 * np.sqrt(size * p) + 16)
-    parts, last = [], -1
-    while True:
-        pos = last + np.cumsum(rng.geometric(p, chunk))
-        parts.append(pos[pos < size])
-        if pos[-1] >= size:
-            return np.concatenate(parts)
-        last = int(pos[-1])
-
-
 class DyadSampler:
     """Draws the dyads (i < j) on which a dispute may start, banded by proximity.
 
