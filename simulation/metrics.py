@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from simulation.model import AllianceModel
 
 PER_DYAD_YEARS = 1000.0
+MASK_BITS = 63  # institutions that fit one int64 membership pattern
 PER_STATE_YEARS = 100.0
 
 WORLD: dict[str, Callable[["AllianceModel"], float]] = {}
@@ -80,7 +81,7 @@ def member_pair_sum(tension: np.ndarray, m: np.ndarray) -> float:
     idx = np.flatnonzero(m)
     if len(idx) < 2:
         return float("nan")
-    return float((tension[idx] @ m.astype(float)).sum())
+    return float((tension[idx] @ m.astype(tension.dtype)).sum(dtype=np.float64))
 
 
 def pair_tension_mean(pair_sum: float, n: int) -> float:
@@ -98,7 +99,7 @@ class Observation:
 
     def __init__(self, model: "AllianceModel"):
         self.model = model
-        self.tension_total = float(model.tension.sum())
+        self.tension_total = float(model.tension.sum(axis=1).sum(dtype=np.float64))  # row sums in T's precision
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
 
@@ -111,11 +112,19 @@ def intra_dyads(model: "AllianceModel") -> int:
     live = model.alive()
     if not live:
         return 0
-    patterns, counts = np.unique(np.column_stack([k.members for k in live]), axis=0, return_counts=True)
+    if len(live) < MASK_BITS:  # membership pattern as one integer: fast
+        patterns = np.zeros(model.n, dtype=np.int64)
+        for b, k in enumerate(live):
+            patterns |= k.members.astype(np.int64) << b
+        values, counts = np.unique(patterns, return_counts=True)
+        shares = [[bool(x & y) for y in values] for x in values]
+    else:
+        values, counts = np.unique(np.column_stack([k.members for k in live]), axis=0, return_counts=True)
+        shares = [[bool((x & y).any()) for y in values] for x in values]
     total = 0
-    for a in range(len(patterns)):
-        for b in range(a, len(patterns)):
-            if (patterns[a] & patterns[b]).any():
+    for a in range(len(values)):
+        for b in range(a, len(values)):
+            if shares[a][b]:
                 total += dyads(int(counts[a])) if a == b else int(counts[a]) * int(counts[b])
     return total
 

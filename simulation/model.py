@@ -37,6 +37,7 @@ from simulation.scenario import (
 )
 from simulation.world import build_world, resolve, select_founders
 
+TENSION_DTYPE = np.float32
 STREAMS = ("world", "threats", "crises", "tension", "disputes", "capability", "membership")
 
 
@@ -118,7 +119,10 @@ class AllianceModel(mesa.Model):
         self.institutions = self._found_institutions(world)
         self.events = self._resolve_events()
         self._forced_crisis = np.zeros(self.n, dtype=bool)
-        self.tension = np.zeros((self.n, self.n))
+        # Single precision: tension is a bounded index in [0, 1] updated by a contracting
+        # relaxation, so float32's 7 digits lose nothing that matters and halve the memory
+        # traffic of every pass over the N x N array.
+        self.tension = np.zeros((self.n, self.n), dtype=TENSION_DTYPE)
         self._start_at_equilibrium_tension()
         self.tally = StepTally(crises=np.zeros(self.n, dtype=bool))
 

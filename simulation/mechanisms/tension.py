@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.blas import dgemm
+from scipy.linalg.blas import dgemm, sgemm
 
 
 @dataclass(frozen=True)
@@ -79,11 +79,14 @@ def relax(
 ) -> None:
     """In place: T <- clip((1 - alpha) T + U V^T + alpha w_R R, 0, 1), zero diagonal.
 
-    The first two terms are one BLAS ``dgemm`` call (C <- U V^T + beta C) writing into T:
+    The first two terms are one BLAS ``gemm`` call (C <- U V^T + beta C) writing into T:
     a C-ordered T is the Fortran-ordered T^T, so we ask for T^T <- V U^T + (1 - alpha) T^T.
+    T may be float32 (``sgemm``) or float64 (``dgemm``); U and V are cast to match.
     """
     assert tension.flags.c_contiguous
-    dgemm(1.0, v, u, beta=1.0 - relaxation, c=tension.T, trans_b=1, overwrite_c=1)
+    gemm = sgemm if tension.dtype == np.float32 else dgemm
+    dt = tension.dtype
+    gemm(1.0, v.astype(dt, copy=False), u.astype(dt, copy=False), beta=1.0 - relaxation, c=tension.T, trans_b=1, overwrite_c=1)
     ri, rj, rv = rivalry
     if len(rv):
         push = relaxation * rivalry_weight * rv
