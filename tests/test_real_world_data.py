@@ -256,3 +256,46 @@ def test_world_2016_validates_and_runs_a_few_steps():
     assert list(df.columns) == ["step", "metric", "scope", "value"]
     assert sorted(df.step.unique()) == [0, 1, 2, 3]
     assert elapsed < 30, f"3 steps of the 2016 world took {elapsed:.1f} s"
+
+
+# ---------------------------------------------------------------------------------------
+# (d) the rule-swap experiment plans the four variants of this world
+# ---------------------------------------------------------------------------------------
+
+RULE_SWAP = ROOT / "experiments" / "rule_swap.yaml"
+#: label -> (NATO kind, NATO leader, SCO kind, SCO leader)
+VARIANTS = {
+    "as_is": ("hegemonic", "USA", "dialogue", None),
+    "both_hegemonic": ("hegemonic", "USA", "hegemonic", "CHN"),
+    "both_dialogue": ("dialogue", None, "dialogue", None),
+    "swapped": ("dialogue", None, "hegemonic", "CHN"),
+}
+
+
+def test_rule_swap_experiment_plans_four_variants_of_world_2016():
+    from simulation.experiments.plan import build_plan
+    from simulation.experiments.schema import load_experiment
+
+    source = load_experiment(RULE_SWAP)
+    exp = source.experiment
+    assert exp.labels == list(VARIANTS) and exp.baseline == "as_is"
+    assert all(source.scenario_path(i) == SCENARIO.resolve() for i in range(len(exp.scenarios)))
+    assert exp.steps == 50 and exp.summary.window == 50 and "Notes" not in exp.notes and "calibrat" in exp.notes
+    plan = build_plan(source)
+    assert plan.labels == list(VARIANTS)
+    assert len(plan.runs) == 4 * exp.replications
+    # common random numbers: replication k has one seed in every variant
+    seeds = {}
+    for run in plan.runs:
+        seeds.setdefault(run.replication, set()).add(run.seed)
+    assert all(len(s) == 1 for s in seeds.values())
+    docs = {label: yaml.safe_load(text) for label, text in plan.scenario_texts.items()}
+    for label, (nato_kind, nato_leader, sco_kind, sco_leader) in VARIANTS.items():
+        inst = docs[label]["institutions"]
+        assert (inst["NATO"]["kind"], inst["NATO"]["leader"], inst["SCO"]["kind"], inst["SCO"]["leader"]) == \
+            (nato_kind, nato_leader, sco_kind, sco_leader), label
+        assert inst["NATO"]["founders"] == members("NATO", 2024) and inst["SCO"]["founders"] == members("SCO", 2024)
+        # everything but the two institutions is the same world
+        rest = {k: v for k, v in docs[label].items() if k != "institutions"}
+        assert rest == {k: v for k, v in docs["as_is"].items() if k != "institutions"}, label
+    assert len(docs["as_is"]["world"]["states"]) == 195 and docs["as_is"]["steps"] == 50

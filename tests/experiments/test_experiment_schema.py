@@ -100,7 +100,8 @@ def test_figure_needing_another_design(make_experiment):
 
 def test_scenario_labels_must_differ(make_experiment):
     text = VALID.replace("scenarios: [", f"scenarios: [{SCENARIOS / 'tiny_a.yaml'}, ")
-    assert "distinct names" in str(_error(make_experiment, text))
+    err = _error(make_experiment, text)
+    assert "distinct scenario labels" in str(err) and err.path == "scenarios.1" and err.line == 2
 
 
 def test_cli_exit_code_2_and_no_traceback(make_experiment, tmp_path, capsys):
