@@ -63,6 +63,10 @@ _SAFE_TAGS = frozenset({*(t for t in yaml.SafeLoader.yaml_constructors if t is n
 # --------------------------------------------------------------------------------------
 
 
+# (what a scenario file holds, example keys), for messages about the file as a whole.
+SCENARIO_DOCUMENT = ("a scenario", "name, steps, world, institutions")
+
+
 @dataclass(frozen=True)
 class Override:
     """One value set from outside the file: ``path`` (keys and list indices), ``value``, and
@@ -183,7 +187,7 @@ def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
     visit(root, (), set())
 
 
-def _parse_yaml(text: str, source: ScenarioSource) -> Any:
+def _parse_yaml(text: str, source: ScenarioSource, document: tuple[str, str] = SCENARIO_DOCUMENT) -> Any:
     """Compose, check and safely construct one YAML document, recording lines in ``source``."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -191,7 +195,7 @@ def _parse_yaml(text: str, source: ScenarioSource) -> Any:
         problem, line = _yaml_problem(exc)
         raise ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line) from None
     if root is None:
-        raise ScenarioError("the file is empty; expected a scenario (keys such as name, steps, world, institutions)", file=source.file)
+        raise ScenarioError(f"the file is empty; expected {document[0]} (keys such as {document[1]})", file=source.file)
     _index_nodes(root, source)
     constructor = yaml.SafeLoader("")
     try:
@@ -203,21 +207,29 @@ def _parse_yaml(text: str, source: ScenarioSource) -> Any:
         constructor.dispose()
 
 
-def _read_file(path: Path, source: ScenarioSource) -> dict[str, Any]:
+def read_yaml_mapping(path: Path, source: ScenarioSource, document: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Read a YAML file whose top level is a mapping, recording each key path's line in ``source``.
+
+    Safe loading only (unsafe tags, duplicate keys and self-referring aliases are refused);
+    every problem is a ``ScenarioError`` naming the file and, where known, the line.
+    ``document`` is (what the file should hold, example keys), for messages; scenario files
+    and experiment files share this reader.
+    """
+    document = document or SCENARIO_DOCUMENT
     if not path.exists():
         raise ScenarioError("no such file", file=source.file)
     if path.is_dir():
-        raise ScenarioError("is a folder, not a scenario file", file=source.file)
+        raise ScenarioError(f"is a folder, not {document[0]} file", file=source.file)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ScenarioError("cannot be read as text (expected a UTF-8 YAML file)", file=source.file) from None
     except OSError as exc:
         raise ScenarioError(f"cannot be read: {exc.strerror or exc}", file=source.file) from None
-    data = _parse_yaml(text, source)
+    data = _parse_yaml(text, source, document)
     if not isinstance(data, dict):
         raise ScenarioError(
-            f"expected a mapping of keys (name, steps, world, institutions, ...) at the top level, got {_kind_of(data)}",
+            f"expected a mapping of keys ({document[1]}, ...) at the top level, got {_kind_of(data)}",
             file=source.file,
             line=1,
         )
@@ -606,7 +618,7 @@ def load_scenario_with_source(
     file_path = Path(path)
     source = ScenarioSource(file=str(path), base_dir=file_path.parent)
     parsed = _parse_overrides(overrides)  # a malformed --set fails before the file is read
-    data = _read_file(file_path, source)
+    data = read_yaml_mapping(file_path, source)
     data, source.overrides = _apply(data, parsed, source)
     return _validate(data, source), source
 

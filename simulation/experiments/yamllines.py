@@ -1,7 +1,7 @@
-"""YAML loading that remembers where each key is, so errors can name the line.
+"""Experiment files as YAML with line numbers, and pydantic errors turned into messages.
 
-PyYAML's ``safe_load`` forgets positions; composing the node tree first keeps them.
-Duplicate keys are rejected here (PyYAML would silently keep the last one).
+Reading is shared with scenario files (``simulation.scenario_io.read_yaml_mapping``), so both
+refuse the same unsafe or ambiguous YAML in the same words.
 """
 
 from __future__ import annotations
@@ -9,52 +9,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from simulation.errors import UserError
+from simulation.scenario_io import ScenarioSource, read_yaml_mapping
+
+EXPERIMENT_DOCUMENT = ("an experiment", "name, scenarios, replications, seed, summary")
 
 KeyPath = tuple[Any, ...]
 
 
 def load_yaml_with_lines(path: str | Path) -> tuple[Any, dict[KeyPath, int]]:
-    """Parse ``path`` and return ``(data, lines)``; ``lines`` maps key paths to 1-based lines."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError("file not found; expected an existing YAML file", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read the file ({exc}); expected a UTF-8 YAML file", file=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(f"invalid YAML: {problem}; expected well-formed YAML", file=str(path), line=line) from None
-    lines: dict[KeyPath, int] = {}
-    if node is not None:
-        _walk(node, (), lines, str(path))
-    return data, lines
+    """Parse ``path`` and return ``(data, lines)``; ``lines`` maps key paths to 1-based lines.
 
-
-def _walk(node: yaml.Node, prefix: KeyPath, lines: dict[KeyPath, int], file: str) -> None:
-    lines.setdefault(prefix, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                raise UserError("duplicate key; expected each key once", file=file,
-                                line=key_node.start_mark.line + 1, path=_dotted(prefix + (key,)))
-            seen.add(key)
-            lines[prefix + (key,)] = key_node.start_mark.line + 1
-            _walk(value_node, prefix + (key,), lines, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, prefix + (index,), lines, file)
+    The same safe reader as scenario files (``scenario_io.read_yaml_mapping``): unsafe tags,
+    duplicate keys and self-referring aliases are refused with the line.
+    """
+    source = ScenarioSource(file=str(path))
+    data = read_yaml_mapping(Path(path), source, EXPERIMENT_DOCUMENT)
+    return data, source.lines
 
 
 def line_of(lines: dict[KeyPath, int], loc: KeyPath) -> int | None:

@@ -53,7 +53,7 @@ def test_missing_key(make_experiment):
 
 def test_duplicate_key_is_refused(make_experiment):
     err = _error(make_experiment, VALID + "seed: 2\n")
-    assert err.line == 7 and "duplicate" in str(err)
+    assert err.line == 7 and err.path == "seed" and "appears twice" in err.detail
 
 
 def test_sobol_needs_a_power_of_two(make_experiment):
