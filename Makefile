@@ -21,8 +21,10 @@ run: $(STAMP)
 	$(BIN)/alliance-sim sweep experiments/headline.yaml --force
 	@echo "figures: results/headline/figures/  report: results/headline/report.md"
 
+# pytest exits 5 when it collects no test: that is a failure here, never a pass.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; exit $$rc
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_step.py
