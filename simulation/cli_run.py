@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pandas is imported lazily so that --help stays fast
 TIMESERIES_FILE = "timeseries.csv"
 RESOLVED_FILE = "scenario.resolved.yaml"
 OVERVIEW_FILE = "overview.png"
+#: What a run folder holds; ``--force`` replaces a folder only if it holds nothing else.
+RUN_FILES = (TIMESERIES_FILE, RESOLVED_FILE, OVERVIEW_FILE)
 DEFAULT_RUNS_DIR = Path("results") / "runs"
 
 #: The summary's last column averages this many final steps (fewer if the run is shorter).
@@ -81,7 +83,11 @@ def register(subparsers: Any) -> None:
         help="change one setting, e.g. --set institutions.Atlantic.params.interference=0.2 (repeatable; applied in order)",
     )
     run.add_argument("--out", metavar="DIR", help=f"results folder (default: {DEFAULT_RUNS_DIR}/<scenario name>-seed<S>/)")
-    run.add_argument("--force", action="store_true", help="replace the results folder if it already holds files")
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the results folder if it already holds the results of a run (a folder holding any other file is never replaced)",
+    )
     run.set_defaults(func=run_command)
 
     validate = subparsers.add_parser(
@@ -111,7 +117,7 @@ def _non_negative_int(text: str) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Load, check, run, summarise and write one scenario."""
     from simulation import runner
-    from simulation.scenario_io import Override, check_scenario, load_scenario_with_source
+    from simulation.scenario_io import Override, check_scenario, load_scenario_with_source, scenario_warnings
 
     started = time.perf_counter()
     overrides: list[str | Override] = list(args.set)
@@ -122,7 +128,9 @@ def run_command(args: argparse.Namespace) -> int:
     scenario, source = load_scenario_with_source(args.scenario, overrides)
     check_scenario(scenario, source)
     out = Path(args.out) if args.out else default_out_dir(scenario)
-    _refuse_existing(out, force=args.force)  # before the run, so a refusal costs nothing
+    check_out_dir(out, force=args.force)  # before the run, so a refusal costs nothing
+    for warning in scenario_warnings(scenario, source):
+        print(f"warning: {warning}", file=sys.stderr)
 
     simulated = time.perf_counter()
     table = runner.run_scenario(scenario)
@@ -141,11 +149,67 @@ def default_out_dir(scenario: Scenario) -> Path:
     return DEFAULT_RUNS_DIR / f"{name}-seed{scenario.seed}"
 
 
-def _refuse_existing(out: Path, *, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out} exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not force:
+def check_out_dir(out: Path, *, force: bool) -> None:
+    """Refuse, before anything runs, a results folder that cannot be written or must not be
+    replaced: a file; a folder holding anything but a run's files (with ``--force``) or
+    anything at all (without); the current folder or one containing it; a place the
+    operating system will not let us create a folder in."""
+    target = Path(os.path.abspath(out))
+    try:
+        if os.path.lexists(target):
+            if not target.is_dir():
+                raise UserError(f"{out} exists and is not a folder; choose another --out")
+            _check_replaceable(out, force=force)
+            _probe(out, target.parent)  # the new folder is assembled beside it, then renamed
+            return
+        for ancestor in target.parents:  # the nearest existing folder above it
+            if os.path.lexists(ancestor):
+                if not ancestor.is_dir():
+                    raise UserError(f"cannot create the results folder {out}: {ancestor} is a file, not a folder; choose another --out")
+                _probe(out, ancestor)
+                return
+    except OSError as exc:
+        raise _cannot_write(out, exc) from None
+
+
+def _check_replaceable(out: Path, *, force: bool) -> None:
+    """An existing folder may be replaced only with ``--force`` and only if it holds nothing
+    but a run's files; never the current folder or one that contains it."""
+    real = os.path.realpath(out)
+    cwd = os.path.realpath(os.getcwd())
+    if cwd == real or cwd.startswith(real.rstrip(os.sep) + os.sep):
+        raise UserError(
+            f"{out} is the current folder or contains it, and a results folder is replaced as a whole; "
+            f"choose a folder of its own with --out, e.g. --out {Path(out) / 'run'}"
+        )
+    entries = sorted(out.iterdir(), key=lambda p: p.name)
+    if not entries:
+        return
+    foreign = [p.name for p in entries if p.name not in RUN_FILES or p.is_symlink() or not p.is_file()]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise UserError(
+            f"{out} holds files that are not results of a run ({shown}); it is never replaced, even with --force "
+            f"(only a folder holding nothing but {', '.join(RUN_FILES)} is); choose another folder with --out"
+        )
+    if not force:
         raise UserError(f"{out} already holds results; add --force to replace them, or choose another folder with --out")
+
+
+def _probe(out: Path, folder: Path) -> None:
+    """Make sure a folder can be created in ``folder`` (permissions, read-only or virtual file
+    systems) by creating and removing an empty hidden one."""
+    probe = _new_sibling(folder / out.name, "probe")
+    try:
+        probe.mkdir()
+    except OSError as exc:
+        raise UserError(f"cannot create the results folder {out}: cannot write in {folder} ({exc.strerror or exc}); choose another --out") from None
+    probe.rmdir()
+
+
+def _cannot_write(out: Path, exc: OSError) -> UserError:
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
+    return UserError(f"cannot write the results folder {out}: {exc.strerror or exc}{where}; choose another --out")
 
 
 def tidy_timeseries(table: pd.DataFrame) -> pd.DataFrame:
@@ -171,15 +235,21 @@ def write_run(out: Path, table: pd.DataFrame, scenario: Scenario, *, force: bool
     from simulation.overview import plot_overview
     from simulation.scenario_io import dump_resolved
 
-    out = Path(os.path.abspath(out))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = _new_sibling(out, "partial")
-    partial.mkdir()
+    shown, out = out, Path(os.path.abspath(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = _new_sibling(out, "partial")
+        partial.mkdir()
+    except OSError as exc:
+        raise _cannot_write(shown, exc) from None
     try:
         write_timeseries(table, partial / TIMESERIES_FILE)
         (partial / RESOLVED_FILE).write_text(dump_resolved(scenario, relative_to=out), encoding="utf-8")
         plot_overview(tidy_timeseries(table), partial / OVERVIEW_FILE, _figure_title(scenario))
-        _move_into_place(partial, out, force=force)
+        _move_into_place(partial, out, shown, force=force)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise _cannot_write(shown, exc) from None
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -195,13 +265,15 @@ def _new_sibling(out: Path, label: str) -> Path:
     return candidate
 
 
-def _move_into_place(partial: Path, out: Path, *, force: bool) -> None:
+def _move_into_place(partial: Path, out: Path, shown: Path, *, force: bool) -> None:
     """Rename the finished folder to ``out``; an old ``out`` is set aside first and deleted
     only after the new one is in place (and restored if that rename fails)."""
-    if not out.exists():
+    if not os.path.lexists(out):
         os.rename(partial, out)
         return
-    _refuse_existing(out, force=force)  # the folder may have filled while we were running
+    if not out.is_dir():
+        raise UserError(f"{shown} exists and is not a folder; choose another --out")
+    _check_replaceable(shown, force=force)  # the folder may have filled while we were running
     old = _new_sibling(out, "old")
     os.rename(out, old)
     try:
@@ -209,7 +281,10 @@ def _move_into_place(partial: Path, out: Path, *, force: bool) -> None:
     except BaseException:
         os.rename(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_symlink():  # --out named a link to a folder: the link is replaced, its folder kept
+        old.unlink()
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _figure_title(scenario: Scenario) -> str:
@@ -278,7 +353,7 @@ def summary_table(table: pd.DataFrame, scenario: Scenario) -> str:
 
 def validate_command(args: argparse.Namespace) -> int:
     """Check each file; report every problem, not just the first file's."""
-    from simulation.scenario_io import check_scenario, load_scenario_with_source
+    from simulation.scenario_io import check_scenario, load_scenario_with_source, scenario_warnings
 
     failed = 0
     for file in args.files:
@@ -289,6 +364,8 @@ def validate_command(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1
             continue
+        for warning in scenario_warnings(scenario, source):
+            print(f"warning: {warning}", file=sys.stderr)
         n_states = scenario.world.generate.count + len(scenario.world.states)
         print(f"ok {file} ({n_states} states, {len(scenario.institutions)} institutions, {scenario.steps} steps)")
     return 2 if failed else 0

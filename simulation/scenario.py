@@ -11,9 +11,10 @@ scenario written beside every run use them.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
@@ -21,9 +22,42 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 
 class Frozen(BaseModel):
-    """Base for every schema block: immutable, unknown keys rejected."""
+    """Base for every schema block: immutable, unknown keys rejected, and every number finite
+    (``.nan`` and ``.inf`` are refused: no setting of the model needs them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Problem(ValueError):
+    """A validator's complaint about a key *inside* the block it checks: ``at`` is the key
+    path below the block (``("states", 2, "name")``), so the message can point at the line of
+    the offending entry rather than at the block."""
+
+    def __init__(self, message: str, at: tuple[str | int, ...] = ()):
+        super().__init__(message)
+        self.at = at
+
+
+#: Result scopes other than institution names (the ``scope`` column of ``timeseries.csv``).
+RESERVED_INSTITUTION_NAMES = frozenset({"world"})
+
+
+def _institution_name(name: str) -> str:
+    """An institution's name must be usable as a result scope and in ``--set`` key paths."""
+    if not name.strip():
+        raise ValueError("expected a non-empty institution name")
+    if name != name.strip():
+        raise ValueError("an institution name cannot start or end with a space")
+    if "." in name:
+        raise ValueError("an institution name cannot contain '.', which separates the keys of --set paths")
+    if name.isdigit():
+        raise ValueError("an institution name cannot be only digits, which --set paths read as a list item")
+    if name in RESERVED_INSTITUTION_NAMES:
+        raise ValueError("this name is reserved for the world-wide results (scope 'world' in timeseries.csv); choose another institution name")
+    return name
+
+
+InstitutionName = Annotated[str, AfterValidator(_institution_name)]
 
 
 # --------------------------------------------------------------------------------------
@@ -50,6 +84,8 @@ class Uniform(Frozen):
     def _ordered(self) -> "Uniform":
         if self.high < self.low:
             raise ValueError("expected high >= low")
+        if not math.isfinite(self.high - self.low):
+            raise ValueError("expected high - low to be a finite number (the bounds are too far apart)")
         return self
 
 
@@ -83,6 +119,13 @@ class Generate(Frozen):
     governance: UnitDistribution = Field(default_factory=lambda: Beta(a=3.0, b=2.0), description="governance quality g")
     map_size: Positive = Field(10000.0, description="side of the square (km) in which generated capitals are placed uniformly")
 
+    @field_validator("capability")
+    @classmethod
+    def _positive_capability(cls, dist: LogNormal | Pareto | Uniform) -> LogNormal | Pareto | Uniform:
+        if isinstance(dist, Uniform) and dist.low <= 0:
+            raise Problem(f"expected a number > 0: capabilities are positive, so a uniform capability distribution needs low > 0 (got {dist.low!r})", at=("low",))
+        return dist
+
 
 class StateSpec(Frozen):
     """One explicitly listed state."""
@@ -112,13 +155,14 @@ class World(Frozen):
     def _has_states(self) -> "World":
         if self.generate.count + len(self.states) < 2:
             raise ValueError("expected at least 2 states (generate.count plus listed states)")
-        names = [s.name for s in self.states]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"expected unique state names; repeated: {', '.join(dup)}")
-        for s in self.states:
+        first: dict[str, int] = {}
+        for i, s in enumerate(self.states):
+            if s.name in first:
+                raise Problem(f"the state name {s.name!r} is used twice (first by world.states.{first[s.name]}); expected unique names", at=("states", i, "name"))
+            first[s.name] = i
+        for i, s in enumerate(self.states):
             if s.policy is not None and len(s.policy) != self.policy_dims:
-                raise ValueError(f"state {s.name}: expected policy with {self.policy_dims} values (policy_dims)")
+                raise Problem(f"state {s.name}: expected policy with {self.policy_dims} values (policy_dims)", at=("states", i, "policy"))
         return self
 
 
@@ -362,7 +406,7 @@ class Scenario(Frozen):
     steps: Annotated[int, Field(ge=0, le=100000)] = Field(100, description="steps (years) to simulate")
     world: World = Field(default_factory=lambda: World(generate=Generate(count=60)))
     rivalries: tuple[Rivalry, ...] = ()
-    institutions: dict[str, Institution] = Field(default_factory=dict, description="institutions by name")
+    institutions: dict[InstitutionName, Institution] = Field(default_factory=dict, description="institutions by name")
     dynamics: Dynamics = Field(default_factory=Dynamics)
     mechanisms: Mechanisms = Field(default_factory=Mechanisms)
     events: tuple[Event, ...] = ()

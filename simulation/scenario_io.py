@@ -42,6 +42,7 @@ __all__ = [
     "with_overrides",
     "dump_resolved",
     "check_scenario",
+    "scenario_warnings",
 ]
 
 KeyPath = tuple[str | int, ...]
@@ -125,7 +126,7 @@ class ScenarioSource:
 
 
 def _dotted(path: KeyPath) -> str:
-    return ".".join(str(p) for p in path)
+    return ".".join("null" if p is None else "''" if p == "" else str(p) for p in path)
 
 
 # --------------------------------------------------------------------------------------
@@ -151,6 +152,10 @@ def _yaml_problem(exc: yaml.YAMLError) -> tuple[str, int | None]:
     return text, line
 
 
+#: Stands for a mapping key that is not a plain value (a list or mapping used as a key).
+_NO_KEY = object()
+
+
 def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
     """Record the line of every key path; refuse unsafe tags, duplicate keys and cycles."""
 
@@ -173,16 +178,18 @@ def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
             for key_node, value_node in node.value:
                 if key_node.tag not in _SAFE_TAGS:
                     visit(key_node, path, active)  # raises with the tag's line
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                key: Any = key_node.value if isinstance(key_node, yaml.ScalarNode) else _NO_KEY
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _YAML_PREFIX + "int":
                     key = int(key_node.value)
+                elif isinstance(key_node, yaml.ScalarNode) and key_node.tag == _YAML_PREFIX + "null":
+                    key = None  # "null:", "~:" or an empty key: kept as None, so its line is known
                 line = key_node.start_mark.line + 1
-                if key is not None and key in seen and key != "<<":
+                if key is not _NO_KEY and key in seen and key != "<<":
                     raise ScenarioError(f"the key {key!r} appears twice (first on line {seen[key]})", file=source.file, line=line, path=_dotted((*path, key)))
-                if key is not None:
+                if key is not _NO_KEY:
                     seen[key] = line
                     source.lines[(*path, key)] = line
-                visit(value_node, (*path, key) if key is not None else path, active | {id(node)})
+                visit(value_node, (*path, key) if key is not _NO_KEY else path, active | {id(node)})
 
     visit(root, (), set())
 
@@ -316,8 +323,17 @@ def _apply(data: Mapping[str, Any], overrides: list[Override], source: ScenarioS
                 _check_index(node, key, path[:depth], ov, source)
                 if node[key] is None:
                     node[key] = {}
-            elif node.get(key) is None:
-                node[key] = {}
+            else:
+                _check_key(node, key, path[:depth], ov, source)
+                if node.get(key) is None:
+                    if isinstance(path[depth + 1], int):  # an item of a list the file does not have
+                        where = _dotted(path[: depth + 1])
+                        raise ScenarioError(
+                            f"has no item {path[depth + 1]} (the file has no {where}); add the list in the file, or set it whole with --set {where}=[...] (from {ov.origin})",
+                            file=source.file,
+                            path=where,
+                        )
+                    node[key] = {}
             node = node[key]
             if not isinstance(node, (dict, list)):
                 where = _dotted(path[: depth + 1])
@@ -325,8 +341,21 @@ def _apply(data: Mapping[str, Any], overrides: list[Override], source: ScenarioS
         last = path[-1]
         if isinstance(node, list):
             _check_index(node, last, path[:-1], ov, source)
+        else:
+            _check_key(node, last, path[:-1], ov, source)
         node[last] = _copy(ov.value)
     return result, overrides
+
+
+def _check_key(mapping: dict[Any, Any], key: str | int, at: KeyPath, ov: Override, source: ScenarioSource) -> None:
+    """An item number applied to a mapping (``founders.3`` where founders is a selector)."""
+    if isinstance(key, int) and key not in mapping and at:
+        keys = ", ".join(str(k) for k in mapping) or "none"
+        raise ScenarioError(
+            f"is a mapping (keys: {keys}), not a list, so it has no item {key} (from {ov.origin})",
+            file=source.file,
+            path=_dotted(at),
+        )
 
 
 def _check_index(items: list[Any], key: str | int, at: KeyPath, ov: Override, source: ScenarioSource) -> None:
@@ -461,8 +490,9 @@ def _locate(loc: tuple[Any, ...]) -> _Spot:
     return spot
 
 
-def _number_range(metadata: list[Any], whole: bool) -> str:
-    """'a number between 0 and 1', 'a whole number >= 1', ... from a field's constraints."""
+def _number_range(metadata: list[Any], whole: bool, *, finite: bool = False) -> str:
+    """'a number between 0 and 1', 'a whole number >= 1', ... from a field's constraints;
+    ``finite`` says 'a finite number' where the range alone would not exclude infinity."""
     kind = "a whole number" if whole else "a number"
     low = high = None
     for m in metadata:
@@ -476,6 +506,8 @@ def _number_range(metadata: list[Any], whole: bool) -> str:
             high = f"< {m.lt:g}"
     if low and high and low.startswith(">=") and high.startswith("<="):
         return f"{kind} between {low[3:]} and {high[3:]}"
+    if finite and not whole and not (low and high):
+        kind = "a finite number"
     bounds = [b for b in (low, high) if b]
     return f"{kind} {' and '.join(bounds)}" if bounds else kind
 
@@ -488,6 +520,11 @@ def _describe(err: dict[str, Any], spot: _Spot) -> tuple[KeyPath, str, bool]:
     """The key path, the 'what was expected' text, and whether to show the offending value."""
     kind = err["type"]
     path = spot.path
+    if err["loc"] and err["loc"][-1] == "[key]" and path:
+        if err.get("input") is None:  # pydantic writes a null key as 'None' in the location
+            return (*path[:-1], None), "expected a name as the key (got null, ~ or nothing)", False
+        if kind.startswith("string_"):
+            return path, "expected a name (text) as the key", True
     whole = spot.tp is int
     desc = spot.info.description if spot.info is not None and spot.info.description else None
     discriminator = spot.discriminator
@@ -515,7 +552,9 @@ def _describe(err: dict[str, Any], spot: _Spot) -> tuple[KeyPath, str, bool]:
             close = difflib.get_close_matches(str(path[-1]), list(spot.model.model_fields), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
         return path, f"unknown key; allowed here: {allowed_keys}{hint}", False
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"):
+    if kind == "finite_number":
+        return path, f"expected {_number_range(spot.metadata, whole, finite=True)}", True
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return path, f"expected {_number_range(spot.metadata, whole)}", True
     if kind.startswith("int_"):
         return path, f"expected {_number_range(spot.metadata, True)}", True
@@ -546,7 +585,8 @@ def _describe(err: dict[str, Any], spot: _Spot) -> tuple[KeyPath, str, bool]:
     if kind in ("value_error", "assertion_error"):
         error = err.get("ctx", {}).get("error")
         text = str(error) if error is not None else err["msg"]
-        return path, text, not isinstance(err.get("input"), (Mapping, list, tuple))
+        at = getattr(error, "at", ())  # a Problem inside the block: point at its key
+        return (*path, *at), text, not at and not isinstance(err.get("input"), (Mapping, list, tuple))
     msg = err["msg"]
     return path, msg[:1].lower() + msg[1:], True
 
@@ -709,3 +749,14 @@ def check_scenario(scenario: Scenario, source: str | ScenarioSource) -> None:
             raise
         raise where.error(exc.detail, exc.path) from None
 
+
+def scenario_warnings(scenario: Scenario, source: str | ScenarioSource) -> list[str]:
+    """Settings that are valid but probably not what the user meant, one message each (file,
+    line, key path, what will happen).  Warnings, not errors: ``--steps`` may shorten a run on
+    purpose, leaving the late events of the file out."""
+    where = source if isinstance(source, ScenarioSource) else ScenarioSource(file=str(source))
+    out = []
+    for i, event in enumerate(scenario.events):
+        if event.step > scenario.steps:
+            out.append(str(where.error(f"step {event.step} is after the last step ({scenario.steps}); it will not happen", ("events", i))))
+    return out

@@ -9,6 +9,8 @@ the scenario refers to (``world.distance_file``), once, before the run starts.
 from __future__ import annotations
 
 import csv
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +49,11 @@ def draw(dist: Beta | Uniform | LogNormal | Pareto, rng: np.random.Generator, n:
     if isinstance(dist, Uniform):
         return rng.uniform(dist.low, dist.high, n)
     if isinstance(dist, LogNormal):
-        return np.exp(rng.normal(dist.mean, dist.sd, n))
+        with np.errstate(over="ignore"):  # an overflow to inf is reported by build_world
+            return np.exp(rng.normal(dist.mean, dist.sd, n))
     if isinstance(dist, Pareto):
-        return dist.scale * (1.0 + rng.pareto(dist.shape, n))
+        with np.errstate(over="ignore"):
+            return dist.scale * (1.0 + rng.pareto(dist.shape, n))
     raise TypeError(f"unknown distribution {dist!r}")
 
 
@@ -68,6 +72,12 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
 
     # Draw generated attributes in a fixed order so adding a listed state never changes them.
     gen_cap = draw(g.capability, rng, n_gen)
+    bad = gen_cap[~(np.isfinite(gen_cap) & (gen_cap > 0))]
+    if len(bad):
+        raise ScenarioError(
+            f"the distribution drew capabilities that are not finite positive numbers (e.g. {float(bad[0])!r}); choose a smaller mean, sd or tail",
+            path="world.generate.capability",
+        )
     gen_reg = draw(g.regime, rng, n_gen)
     gen_sov = draw(g.sovereignty, rng, n_gen)
     gen_gov = draw(g.governance, rng, n_gen)
@@ -159,35 +169,72 @@ def resolve(name: str, index: dict[str, int], path: str) -> int:
         raise ScenarioError(f"unknown state {name!r}; expected a state name such as {sample}", path=path) from None
 
 
+DISTANCE_COLUMNS = ("a", "b", "km")
+
+
 def read_distance_file(path: str, names: list[str]) -> np.ndarray:
-    """Symmetric distance matrix (km) from a CSV with columns a, b, km; every pair needed."""
+    """Symmetric distance matrix (km) from a CSV with columns a, b, km; every pair needed.
+
+    The file is UTF-8 (a byte-order mark, as Excel writes, is fine); spaces around names and
+    values are ignored, as are blank lines and rows naming states the scenario does not have.
+    Every problem is a ``ScenarioError`` at ``world.distance_file`` naming the CSV and its line.
+    """
     index = {n: i for i, n in enumerate(names)}
     n = len(names)
     dist = np.full((n, n), np.nan)
     np.fill_diagonal(dist, 0.0)
     p = Path(path)
+
+    def problem(message: str, line: int | None = None) -> ScenarioError:
+        where = f"{path}:{line}" if line else str(path)
+        return ScenarioError(f"{where}: {message}", path="world.distance_file")
+
     if not p.is_file():
-        raise ScenarioError(f"distance file not found: {path}", path="world.distance_file")
-    with p.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None or not {"a", "b", "km"} <= set(reader.fieldnames):
-            raise ScenarioError(f"{path}: expected columns a,b,km", path="world.distance_file")
-        for line, row in enumerate(reader, start=2):
-            i, j = index.get(row["a"]), index.get(row["b"])
+        raise problem("no such file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise problem(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise problem("cannot be read as text (expected a UTF-8 CSV file with columns a,b,km)", line) from None
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise problem("the file is empty; expected a header line a,b,km and one line per pair of states")
+        columns = [c.strip() for c in header]
+        if not set(DISTANCE_COLUMNS) <= set(columns):
+            raise problem(f"expected columns a,b,km in the first line (got {','.join(columns)})", reader.line_num)
+        ia, ib, ikm = (columns.index(c) for c in DISTANCE_COLUMNS)
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line
+            if len(row) > len(columns) or len(row) <= max(ia, ib, ikm):
+                raise problem(f"expected {len(columns)} values ({','.join(columns)}), got {len(row)}", line)
+            a, b, km_text = row[ia].strip(), row[ib].strip(), row[ikm].strip()
+            i, j = index.get(a), index.get(b)
             if i is None or j is None:
                 continue  # states not in this scenario
             try:
-                km = float(row["km"])
+                km = float(km_text)
             except ValueError:
-                raise ScenarioError(f"{path}:{line}: expected a number of km, got {row['km']!r}", path="world.distance_file") from None
+                raise problem(f"expected a number of km, got {km_text!r}", line) from None
+            if not math.isfinite(km) or km < 0:
+                raise problem(f"expected a finite number of km >= 0, got {km_text!r}", line)
+            if i == j and km != 0:
+                raise problem(f"expected 0 km from {a} to itself, got {km_text!r}", line)
             dist[i, j] = dist[j, i] = km
+    except csv.Error as exc:
+        raise problem(f"not a valid CSV file: {exc}", reader.line_num) from None
     missing = np.argwhere(np.isnan(np.triu(dist, 1)) & np.triu(np.ones_like(dist, dtype=bool), 1))
     if len(missing):
         a, b = missing[0]
-        raise ScenarioError(
-            f"{path}: no distance for {len(missing)} pairs, e.g. {names[a]}-{names[b]}; expected every pair of states",
-            path="world.distance_file",
-        )
+        raise problem(f"no distance for {len(missing)} pair{'s' if len(missing) > 1 else ''}, e.g. {names[a]}-{names[b]}; expected every pair of states")
     return dist
 
 
@@ -196,8 +243,13 @@ def select_founders(world: WorldArrays, founders, index: dict[str, int], path: s
     if isinstance(founders, list):
         if not founders:
             raise ScenarioError("expected at least one founder", path=path)
-        idx = [resolve(f, index, f"{path}.{k}") for k, f in enumerate(founders)]
-        return sorted(set(idx))
+        idx: list[int] = []
+        for k, name in enumerate(founders):
+            i = resolve(name, index, f"{path}.{k}")
+            if i in idx:
+                raise ScenarioError(f"{name} is listed twice among the founders (also as item {idx.index(i)}); list each founder once", path=f"{path}.{k}")
+            idx.append(i)
+        return sorted(idx)
     key = {
         "capability": world.capability,
         "regime": world.regime,

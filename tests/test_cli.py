@@ -116,17 +116,103 @@ def test_default_folder_is_results_runs_name_seed(capsys, scenario_file, tmp_pat
 
 def test_refuses_to_overwrite_without_force_and_replaces_with_it(capsys, scenario_file, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "old.txt").write_text("earlier results")
-    code, stdout, stderr = run_cli(capsys, "run", scenario_file, "--out", out)
+    assert run_cli(capsys, "run", scenario_file, "--out", out)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    code, stdout, stderr = run_cli(capsys, "run", scenario_file, "--out", out, "--seed", "8")
     assert code == 2
     assert stderr.startswith("error: ") and "--force" in stderr and str(out) in stderr
-    assert listing(out) == {"old.txt"}
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
-    code, _, stderr = run_cli(capsys, "run", scenario_file, "--out", out, "--force")
+    code, _, stderr = run_cli(capsys, "run", scenario_file, "--out", out, "--force", "--seed", "8")
     assert code == 0, stderr
     assert {p.name for p in out.iterdir()} == RESULT_FILES
+    assert (out / "timeseries.csv").read_bytes() != before["timeseries.csv"]  # replaced
+    assert "seed: 8" in (out / "scenario.resolved.yaml").read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("foreign", ["notes.txt", ".hidden", "sub/", "timeseries.csv/"])
+def test_a_folder_holding_other_files_is_never_replaced(capsys, scenario_file, tmp_path, force, foreign):
+    out = tmp_path / "out"
+    assert run_cli(capsys, "run", scenario_file, "--out", out)[0] == 0
+    if foreign.endswith("/"):  # a folder, even one named like a result file
+        name = foreign.rstrip("/")
+        if (out / name).exists():
+            (out / name).unlink()
+        (out / name).mkdir()
+        (out / name / "inside.txt").write_text("mine")
+    else:
+        (out / foreign).write_text("mine")
+    before = listing(out)
+    contents = {p: (out / p).read_bytes() for p in before if (out / p).is_file()}
+    code, stdout, stderr = run_cli(capsys, "run", scenario_file, "--out", out, *(["--force"] if force else []))
+    assert code == 2 and stdout == ""
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert f"error: {out} holds files that are not results of a run ({foreign.rstrip('/')})" in stderr
+    assert "never replaced, even with --force" in stderr
+    assert listing(out) == before
+    assert {p: (out / p).read_bytes() for p in contents} == contents
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("where", [".", "..", "here"])
+def test_never_replaces_the_current_folder_or_one_containing_it(capsys, scenario_file, tmp_path, monkeypatch, where):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "mine.txt").write_text("keep")
+    monkeypatch.chdir(work)
+    if where == "here":  # a folder that holds only run files, but is the current folder
+        (work / "mine.txt").unlink()
+        (work / "timeseries.csv").write_text("old")
+        where = str(work)
+    before = listing(tmp_path)
+    code, _, stderr = run_cli(capsys, "run", scenario_file, "--out", where, "--force")
+    assert code == 2
+    assert "is the current folder or contains it" in stderr and "Traceback" not in stderr
+    assert listing(tmp_path) == before
+    assert Path.cwd() == work
+
+
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [
+        ("afile", "{tmp}/afile exists and is not a folder"),
+        ("afile/sub", "cannot create the results folder {tmp}/afile/sub: {tmp}/afile is a file, not a folder"),
+        ("afile/sub/deeper", "cannot create the results folder {tmp}/afile/sub/deeper: {tmp}/afile is a file"),
+    ],
+)
+def test_output_places_that_cannot_be_a_folder_are_refused_before_the_run(capsys, scenario_file, tmp_path, monkeypatch, out, expected):
+    (tmp_path / "afile").write_text("a file")
+    monkeypatch.setattr("simulation.runner.run_scenario", lambda *a, **k: pytest.fail("ran before checking --out"))
+    before = listing(tmp_path)
+    code, stdout, stderr = run_cli(capsys, "run", scenario_file, "--out", tmp_path / out)
+    assert code == 2 and stdout == ""
+    assert stderr.startswith("error: " + expected.format(tmp=tmp_path)), stderr
+    assert stderr.count("\n") == 1
+    assert listing(tmp_path) == before
+
+
+def test_a_folder_the_system_refuses_is_a_user_error(capsys, scenario_file, tmp_path, monkeypatch):
+    """A place where no folder can be made (/proc, read-only disks, no permission)."""
+    monkeypatch.setattr("simulation.runner.run_scenario", lambda *a, **k: pytest.fail("ran before checking --out"))
+    code, _, stderr = run_cli(capsys, "run", scenario_file, "--out", "/proc/alliance-sim-test/run")
+    assert code == 2
+    assert stderr.startswith("error: cannot create the results folder /proc/alliance-sim-test/run: cannot write in /proc"), stderr
+    assert "Traceback" not in stderr
+
+
+def test_an_os_error_while_writing_is_a_user_error_and_leaves_nothing(capsys, scenario_file, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli_run, "write_timeseries", full_disk)
+    code, _, stderr = run_cli(capsys, "run", scenario_file, "--out", out)
+    assert code == 2
+    assert stderr == f"error: cannot write the results folder {out}: No space left on device; choose another --out\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.yaml"]
 
 
 def test_an_empty_existing_folder_is_used(capsys, scenario_file, tmp_path):
@@ -211,6 +297,11 @@ BAD_INPUTS = {
     "unknown kind": (TINY.replace("kind: dialogue", "kind: forum"), [], "{file}:17: institutions.Forum.kind: expected one of: hegemonic, dialogue (got 'forum')"),
     "python tag": (TINY.replace("name: tiny", "name: !!python/object:os.system {}"), [], "{file}:1: name: the tag !!python/object:os.system is not allowed"),
     "malformed --set": (TINY, ["--set", "steps"], "--set steps: expected PATH=VALUE"),
+    "not a number": (TINY.replace("interference: 0.1", "interference: .nan"), [], "{file}:15: institutions.Atlantic.params.interference: expected a number between 0 and 1 (got nan)"),
+    "infinite": (TINY.replace("steps: 5", "steps: 5\ndynamics: {capability: {growth_mean: .inf}}"), [], "{file}:4: dynamics.capability.growth_mean: expected a finite number (got inf)"),
+    "reserved institution name": (TINY.replace("  Forum:", "  world:"), [], "{file}:16: institutions.world: this name is reserved for the world-wide results"),
+    "founder listed twice": (TINY.replace("founders: [A, S001]", "founders: [A, A]"), [], "{file}:13: institutions.Atlantic.founders.1: A is listed twice among the founders"),
+    "--set into a list the file lacks": (TINY, ["--set", "rivalries.0.a=A"], "{file}: rivalries: has no item 0 (the file has no rivalries); add the list in the file"),
 }
 
 
@@ -228,6 +319,30 @@ def test_bad_input_exits_2_with_one_message_and_writes_nothing(capsys, tmp_path,
     assert stderr.count("\n") == 1 and "Traceback" not in stderr
     assert stdout == ""
     assert listing(tmp_path) == before
+
+
+# --------------------------------------------------------------------------------------
+# Warnings: allowed, but probably not meant
+# --------------------------------------------------------------------------------------
+
+
+def test_events_after_the_last_step_are_a_warning_not_an_error(capsys, scenario_file, tmp_path):
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli(capsys, "run", scenario_file, "--out", out, "--steps", "1")
+    assert code == 0
+    assert stderr == f"warning: {scenario_file}:20: events.0: step 2 is after the last step (1); it will not happen\n"
+    assert {p.name for p in out.iterdir()} == RESULT_FILES
+
+    late = tmp_path / "late.yaml"
+    late.write_text(TINY.replace("step: 2,", "step: 999,"))
+    code, stdout, stderr = run_cli(capsys, "validate", late, scenario_file)
+    assert code == 0
+    assert stdout.splitlines() == [f"ok {late} (10 states, 2 institutions, 5 steps)", f"ok {scenario_file} (10 states, 2 institutions, 5 steps)"]
+    assert stderr == f"warning: {late}:20: events.0: step 999 is after the last step (5); it will not happen\n"
+
+    code, _, stderr = run_cli(capsys, "run", scenario_file, "--out", tmp_path / "again", "--set", "events.0.step=6")
+    assert code == 0
+    assert stderr == f"warning: {scenario_file}:20: events.0: step 6 is after the last step (5); it will not happen (after --set events.0.step=6)\n"
 
 
 def test_usage_errors_exit_2(capsys, scenario_file):

@@ -11,6 +11,7 @@ import os
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -24,6 +25,7 @@ from simulation.scenario_io import (
     load_scenario,
     load_scenario_with_source,
     scenario_from_dict,
+    scenario_warnings,
     with_overrides,
 )
 
@@ -437,3 +439,222 @@ def test_anchors_and_merge_keys_are_plain_yaml(write):
 )
 def test_yaml_that_cannot_be_a_scenario(write, text, expected):
     assert expected in str(error_of(write(text)))
+
+
+# --------------------------------------------------------------------------------------
+# Numbers must be finite; capabilities positive
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("steps: 5", "steps: 5\ndynamics: {capability: {growth_mean: .nan}}", ":4: dynamics.capability.growth_mean: expected a finite number (got nan)"),
+        ("steps: 5", "steps: 5\ndynamics: {tension: {noise: .inf}}", ":4: dynamics.tension.noise: expected a finite number >= 0 (got inf)"),
+        ("steps: 5", "steps: 5\ndynamics: {tension: {relaxation: -.inf}}", ":4: dynamics.tension.relaxation: expected a number between 0 and 1 (got -inf)"),
+        ("steps: 5", "steps: .nan", ":3: steps: expected a whole number between 0 and 100000 (got nan)"),
+        ("count: 6", "count: 6\n    map_size: .inf", ":7: world.generate.map_size: expected a finite number > 0 (got inf)"),
+        ("count: 6", "count: 6\n    capability: {distribution: uniform, low: 1, high: .inf}", ":7: world.generate.capability.high: expected a finite number (got inf)"),
+        ("count: 6", "count: 6\n    capability: {distribution: lognormal, sd: .inf}", ":7: world.generate.capability.sd: expected a finite number >= 0 (got inf)"),
+        ("count: 6", "count: 6\n    regime: {distribution: uniform, low: -1.0e308, high: 1.0e308}", ":7: world.generate.regime: expected high - low to be a finite number"),
+        ("location: [0, 0]", "location: [.nan, 0]", ":8: world.states.0.location.0: expected a finite number (got nan)"),
+        ("kind: crisis, states: [B]", "kind: set_param, institution: Forum, param: settlement, value: .nan", ":19: events.1.value: expected a finite number (got nan)"),
+    ],
+)
+def test_nan_and_infinity_are_refused_with_the_line(write, old, new, expected):
+    assert old in TINY
+    path = write(TINY.replace(old, new, 1))
+    err = str(error_of(path))
+    assert err.startswith(str(path) + ":"), err
+    assert expected in err, err
+
+
+@pytest.mark.parametrize("low", ["0", "-5"])
+def test_uniform_capabilities_must_be_positive(write, low):
+    path = write(TINY.replace("count: 6", f"count: 6\n    capability:\n      distribution: uniform\n      low: {low}\n      high: 2"))
+    err = str(error_of(path))
+    assert err.startswith(f"{path}:9: world.generate.capability.low: expected a number > 0: capabilities are positive"), err
+    ok = load_scenario(write(TINY.replace("count: 6", "count: 6\n    capability: {distribution: uniform, low: 0.5, high: 2}")))
+    assert ok.world.generate.capability.low == 0.5
+
+
+def test_capabilities_drawn_too_large_are_refused_when_checked(write):
+    path = write(TINY.replace("count: 6", "count: 6\n    capability: {distribution: lognormal, mean: 1000, sd: 1}"))
+    scenario, source = load_scenario_with_source(path)
+    with pytest.raises(ScenarioError) as info:
+        check_scenario(scenario, source)
+    assert str(info.value).startswith(f"{path}:7: world.generate.capability: the distribution drew capabilities that are not finite positive numbers (e.g. inf)")
+
+
+# --------------------------------------------------------------------------------------
+# Names
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("world", ":14: institutions.world: this name is reserved for the world-wide results (scope 'world' in timeseries.csv); choose another institution name (got 'world')"),
+        ("'a.b'", ":14: institutions.a.b: an institution name cannot contain '.'"),
+        ("''", ":14: institutions.'': expected a non-empty institution name"),
+        ("' Forum'", ":14: institutions. Forum: an institution name cannot start or end with a space"),
+        ("'7'", ":14: institutions.7: an institution name cannot be only digits"),
+        ("7", ":14: institutions.7: expected a name (text) as the key (got 7)"),
+        ("null", ":14: institutions.null: expected a name as the key (got null, ~ or nothing)"),
+        ("~", ":14: institutions.null: expected a name as the key"),
+    ],
+)
+def test_institution_names_must_be_usable_as_scopes_and_paths(write, key, expected):
+    path = write(TINY.replace("  Forum:", f"  {key}:"))
+    err = str(error_of(path))
+    assert err.startswith(str(path) + expected), err
+
+
+def test_repeated_state_name_points_at_the_repeat(write):
+    path = write(TINY.replace("{name: B,", "{name: A,"))
+    assert str(error_of(path)) == f"{path}:9: world.states.1.name: the state name 'A' is used twice (first by world.states.0); expected unique names"
+
+
+def test_policy_of_the_wrong_length_points_at_the_state(write):
+    path = write(TINY.replace("location: [500, 0]}", "location: [500, 0], policy: [0.5]}"))
+    assert str(error_of(path)).startswith(f"{path}:9: world.states.1.policy: state B: expected policy with 2 values")
+
+
+def test_founder_listed_twice_is_named(write):
+    path = write(TINY.replace("founders: [B, S002]", "founders: [B, S002, B]"))
+    scenario, source = load_scenario_with_source(path)
+    with pytest.raises(ScenarioError) as info:
+        check_scenario(scenario, source)
+    assert str(info.value) == f"{path}:16: institutions.Forum.founders.2: B is listed twice among the founders (also as item 0); list each founder once"
+
+
+# --------------------------------------------------------------------------------------
+# Overrides that address list items the file does not have
+# --------------------------------------------------------------------------------------
+
+NO_LISTS = textwrap.dedent(
+    """\
+    name: plain
+    world: {generate: {count: 6}}
+    institutions:
+      Forum:
+        kind: dialogue
+        founders: {by: capability, count: 3}
+    """
+)
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("events.0.step=1", ": events: has no item 0 (the file has no events); add the list in the file, or set it whole with --set events=[...] (from --set events.0.step=1)"),
+        ("events.0={step: 1, kind: crisis, states: [S001]}", ": events: has no item 0 (the file has no events)"),
+        ("world.states.0.regime=0.2", ": world.states: has no item 0 (the file has no world.states); add the list in the file"),
+        ("institutions.Forum.founders.99=S001", ": institutions.Forum.founders: is a mapping (keys: by, count), not a list, so it has no item 99 (from --set institutions.Forum.founders.99=S001)"),
+        ("institutions.Forum.founders.0.x=1", ": institutions.Forum.founders: is a mapping (keys: by, count), not a list, so it has no item 0"),
+    ],
+)
+def test_overrides_into_lists_the_file_does_not_have(write, override, expected):
+    path = write(NO_LISTS)
+    err = str(error_of(path, [override]))
+    assert err.startswith(str(path) + expected), err
+
+
+def test_a_whole_list_can_still_be_set(write):
+    s = load_scenario(write(NO_LISTS), ["events=[{step: 1, kind: crisis, states: [S001]}]", "events.0.step=2"])
+    assert s.events[0].step == 2
+
+
+# --------------------------------------------------------------------------------------
+# Distance file contents
+# --------------------------------------------------------------------------------------
+
+DIST = textwrap.dedent(
+    """\
+    name: dist
+    world:
+      distance_file: km.csv
+      states:
+        - {name: A, capability: 1, regime: 0.5}
+        - {name: B, capability: 2, regime: 0.5}
+        - {name: C, capability: 3, regime: 0.5}
+    """
+)
+
+
+def check_distances(tmp_path, csv: bytes):
+    (tmp_path / "km.csv").write_bytes(csv)
+    path = tmp_path / "dist.yaml"
+    path.write_text(DIST)
+    scenario, source = load_scenario_with_source(path)
+    check_scenario(scenario, source)
+    return scenario
+
+
+@pytest.mark.parametrize(
+    "csv",
+    [
+        b"a,b,km\nA,B,5\nA,C,6\nB,C,7\n",
+        b"\xef\xbb\xbfa,b,km\r\nA,B,5\r\nA,C,6\r\nB,C,7\r\n",  # Excel: byte-order mark, CRLF
+        b"a, b, km\nA, B, 5\nA, C, 6\n\nB, C, 7\nA, Z, 1\n",  # spaces, a blank line, an unknown state
+        b"km,b,a,source\n5,B,A,atlas\n6,C,A,atlas\n7,C,B,atlas\n",  # other column order, an extra column
+    ],
+)
+def test_distance_files_that_are_fine(tmp_path, csv):
+    from simulation.model import AllianceModel
+
+    model = AllianceModel(check_distances(tmp_path, csv))
+    assert model.proximity[0, 1] == pytest.approx(np.exp(-5 / 2000.0))
+    assert model.proximity[1, 2] == pytest.approx(np.exp(-7 / 2000.0))
+
+
+@pytest.mark.parametrize(
+    ("csv", "expected"),
+    [
+        (b"a,b,km\nA,B,5\nA,C\nB,C,7\n", "km.csv:3: expected 3 values (a,b,km), got 2"),
+        (b"a,b,km\nA,B,5\nA,C,6,9\nB,C,7\n", "km.csv:3: expected 3 values (a,b,km), got 4"),
+        (b"a,b,km\nA,B,5\nA,C,far\nB,C,7\n", "km.csv:3: expected a number of km, got 'far'"),
+        (b"a,b,km\nA,B,-5\nA,C,6\nB,C,7\n", "km.csv:2: expected a finite number of km >= 0, got '-5'"),
+        (b"a,b,km\nA,B,5\nA,C,nan\nB,C,7\n", "km.csv:3: expected a finite number of km >= 0, got 'nan'"),
+        (b"a,b,km\nA,B,5\nA,C,6\nB,C,inf\n", "km.csv:4: expected a finite number of km >= 0, got 'inf'"),
+        (b"a,b,km\nA,A,3\n", "km.csv:2: expected 0 km from A to itself, got '3'"),
+        (b"a,b,km\nA,B,5\nA,C,6\nB,C,7\xff\n", "km.csv:4: cannot be read as text (expected a UTF-8 CSV file with columns a,b,km)"),
+        (b"\xff\xfea\x00,\x00b\x00", "km.csv:1: cannot be read as text"),
+        (b"x,y,z\n1,2,3\n", "km.csv:1: expected columns a,b,km in the first line (got x,y,z)"),
+        (b"", "km.csv: the file is empty; expected a header line a,b,km"),
+        (b"a,b,km\nA,B,5\n", "km.csv: no distance for 2 pairs, e.g. A-C; expected every pair of states"),
+    ],
+)
+def test_distance_file_problems_name_the_file_line_and_key(tmp_path, csv, expected):
+    with pytest.raises(ScenarioError) as info:
+        check_distances(tmp_path, csv)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'dist.yaml'}:3: world.distance_file: {tmp_path / expected}"), message
+    assert "\n" not in message
+
+
+def test_validate_reports_distance_file_problems(tmp_path, capsys):
+    from simulation import cli
+
+    (tmp_path / "km.csv").write_bytes(b"a,b,km\nA,B\n")
+    path = tmp_path / "dist.yaml"
+    path.write_text(DIST)
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {path}:3: world.distance_file: {tmp_path / 'km.csv'}:2: expected 3 values (a,b,km), got 2\n"
+
+
+# --------------------------------------------------------------------------------------
+# Warnings
+# --------------------------------------------------------------------------------------
+
+
+def test_warnings_for_events_that_will_not_happen(write):
+    scenario, source = load_scenario_with_source(write(TINY), ["steps=2"])
+    assert scenario_warnings(scenario, source) == [f"{source.file}:19: events.1: step 3 is after the last step (2); it will not happen"]
+    scenario, source = load_scenario_with_source(write(TINY))
+    assert scenario_warnings(scenario, source) == []
+    assert scenario_warnings(scenario.model_copy(update={"steps": 0}), "named.yaml") == [
+        "named.yaml: events.0: step 2 is after the last step (0); it will not happen",
+        "named.yaml: events.1: step 3 is after the last step (0); it will not happen",
+    ]
