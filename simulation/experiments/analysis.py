@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import stats
 
+from simulation.errors import UserError
 from simulation.experiments.schema import Experiment, MetricRef
-from simulation.experiments.store import ResultsFolder
+from simulation.experiments.store import SUMMARY_ID_COLUMNS, ResultsFolder
 
 #: Sobol and Morris confidence intervals are bootstrap intervals with this many resamples.
 BOOTSTRAP_RESAMPLES = 1000
@@ -40,10 +42,22 @@ class StoredResults:
     def load(cls, root: str | Path, *, rebuild_summary: bool = False) -> "StoredResults":
         folder = ResultsFolder(Path(root))
         manifest = folder.read_manifest()
-        experiment = Experiment.model_validate(manifest["experiment"]["settings"])
-        if (rebuild_summary and _records_complete(folder, manifest)) or not folder.summary_path.exists():
+        experiment = folder.read_experiment(manifest)
+        columns = [*SUMMARY_ID_COLUMNS, *manifest["design"]["columns"], *(m.column for m in experiment.summary.metrics)]
+        complete = _records_complete(folder, manifest)
+
+        def rebuild() -> None:
             folder.write_summary(manifest["runs"], manifest["design"]["columns"], [m.column for m in experiment.summary.metrics])
-        summary = pd.read_csv(folder.summary_path, dtype={"run_id": str, "scenario": str, "status": str})
+
+        if (rebuild_summary and complete) or not folder.summary_path.exists():
+            rebuild()
+        summary, problem = _read_summary(folder.summary_path, columns)
+        if problem is not None and complete:  # damaged, but the run records can rebuild it
+            rebuild()
+            summary, problem = _read_summary(folder.summary_path, columns)
+        if problem is not None:
+            raise UserError(f"{problem}; expected the summary.csv 'alliance-sim sweep' writes (some run records are "
+                            "missing, so it cannot be rebuilt from them)", file=str(folder.summary_path))
         return cls(folder, manifest, experiment, summary)
 
     @property
@@ -67,10 +81,23 @@ class StoredResults:
         return self.summary[self.summary["status"] == OK]
 
 
+def _read_summary(path: Path, columns: list[str]) -> tuple[pd.DataFrame, str | None]:
+    """summary.csv as a table, or a description of why it cannot be used."""
+    try:
+        table = pd.read_csv(path, dtype={"run_id": str, "scenario": str, "status": str})
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' EmptyDataError and ParserError are ValueErrors
+        return pd.DataFrame(), f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        return table, f"missing columns: {', '.join(missing)}"
+    return table, None
+
+
 def _records_complete(folder: ResultsFolder, manifest: dict[str, Any]) -> bool:
-    """True when every finished run still has its record, so summary.csv can be rebuilt
-    from them without losing rows (a folder may be kept with summary.csv alone)."""
-    return all(folder.record_path(r["run_id"]).exists() for r in manifest["runs"] if r["status"] in ("ok", "failed"))
+    """True when every finished run still has a readable record, so summary.csv can be
+    rebuilt from them without losing rows (a folder may be kept with summary.csv alone, and
+    a damaged record must not blank a row that summary.csv still holds)."""
+    return all(folder.read_record(r["run_id"]) is not None for r in manifest["runs"] if r["status"] in ("ok", "failed"))
 
 
 def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
@@ -98,7 +125,7 @@ def describe(results: StoredResults) -> pd.DataFrame:
         for ref in results.metrics:
             rows.append({"scenario": scenario, "point": int(point), **design, "metric": ref.column,
                          **mean_ci(group[ref.column].to_numpy(), results.confidence)})
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=_table_columns(results))
     if table.empty:
         return table
     table["_order"] = table["scenario"].map(order)
@@ -122,7 +149,14 @@ def paired_differences(results: StoredResults, baseline: str | None = None) -> p
                 diff = group[ref.column].to_numpy(dtype=float) - group[f"{ref.column}_base"].to_numpy(dtype=float)
                 rows.append({"scenario": scenario, "baseline": baseline, "point": int(point), **design,
                              "metric": ref.column, **mean_ci(diff, results.confidence)})
-    return pd.DataFrame(rows)
+    columns = _table_columns(results)
+    return pd.DataFrame(rows, columns=[*columns[:1], "baseline", *columns[1:]])
+
+
+def _table_columns(results: StoredResults) -> list[str]:
+    """Columns of ``describe`` (``paired_differences`` adds ``baseline``), so a table with no
+    rows (no run succeeded) still has them."""
+    return ["scenario", "point", *results.design_columns, "metric", "n", "mean", "sd", "ci_low", "ci_high"]
 
 
 def _point_means(results: StoredResults, scenario: str, column: str) -> np.ndarray:
@@ -221,8 +255,10 @@ def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
         path = results.folder.timeseries_path(run_id)
         if not path.exists():  # a folder kept without its bulky series
             continue
-        table = pq.read_table(path, columns=["step", "metric", "scope", "value"])
-        frame = table.to_pandas()
+        try:
+            frame = pq.read_table(path, columns=["step", "metric", "scope", "value"]).to_pandas()
+        except (pa.ArrowException, OSError) as exc:
+            raise results.folder.damaged_run(run_id, exc, results.manifest) from None
         for (metric, scope), column in wanted.items():
             rows = frame[(frame["metric"] == metric) & (frame["scope"] == scope)]
             if rows.empty:

@@ -196,6 +196,9 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
         grids = []
         for scenario in results.labels:
             part = table[(table["metric"] == column) & (table["scenario"] == scenario)]
+            if part.empty:  # no run of this scenario succeeded: an empty grid
+                grids.append(np.full((len(ys), len(xs)), np.nan))
+                continue
             grid = part.pivot_table(index=ycol, columns=xcol, values="mean", aggfunc="first", sort=False)
             grids.append(grid.reindex(index=ys, columns=xs).to_numpy(dtype=float))
         finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([])
@@ -299,8 +302,11 @@ def morris(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
 
 
 def draw_all(results: StoredResults) -> list[Drawn]:
-    """Draw every figure the experiment asks for into ``figures/``; return what was drawn."""
-    drawn = []
+    """Draw every figure the experiment asks for into ``figures/``; return what was drawn
+    (nothing when no run succeeded: there is nothing to show)."""
+    drawn: list[Drawn] = []
+    if results.ok().empty:
+        return drawn
     counts: dict[str, int] = {}
     summarised = [m.column for m in results.metrics]
     with rc_context(STYLE):

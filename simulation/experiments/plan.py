@@ -7,6 +7,7 @@ same run ids, seeds and parameter values.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,33 +121,46 @@ def resolve_scenarios(source: ExperimentFile, scenario_dir: Path | None = None) 
     ``scenario_dir``, where the texts are stored with the results.
 
     A value that makes a scenario invalid is reported at the line of the experiment-file key
-    that set it; an entry with its own overrides is also built once (0 steps), so a state
-    name it introduces (a leader) is checked before anything runs."""
-    from simulation.scenario_io import check_scenario, dump_resolved, load_scenario
+    that set it.  Every entry is also built once (0 steps), so the names it uses (founders,
+    leaders, rivalries, events) are checked before anything runs."""
+    from simulation.scenario_io import dump_resolved
 
+    return {label: dump_resolved(scenario, relative_to=scenario_dir) for label, scenario in _resolve(source).items()}
+
+
+def _load_checked(path: Path, overrides: list[Any]) -> Any:
+    """The scenario at ``path`` with ``overrides``, validated and built for 0 steps."""
+    from simulation.scenario_io import check_scenario, load_scenario_with_source
+
+    scenario, where = load_scenario_with_source(path, overrides)
+    check_scenario(scenario, where)
+    return scenario
+
+
+def _resolve(source: ExperimentFile) -> dict[str, Any]:
+    """The resolved ``Scenario`` of each entry, by label (see ``resolve_scenarios``)."""
     exp = source.experiment
     common = _overrides(dict(exp.overrides), ("overrides",))
     if exp.steps is not None:
         common += _overrides({"steps": exp.steps}, ())
-    texts: dict[str, str] = {}
+    scenarios: dict[str, Any] = {}
     for index, entry in enumerate(exp.scenarios):
         label = entry.name
         mapping_form = ("scenarios", index, "file") in source.lines
         at_entry = ("scenarios", index, "file") if mapping_form else ("scenarios", index)
         path = source.scenario_path(index)
         if not path.is_file():
-            raise source.error(f"scenario file not found: {path}; expected a path relative to the experiment file", *at_entry)
+            what = "is a folder" if path.is_dir() else "not found"
+            raise source.error(f"scenario file {what}: {path}; expected a scenario file, relative to the experiment file", *at_entry)
         own = _overrides(dict(entry.overrides), ("scenarios", index, "overrides"))
         overrides = common + own
         try:
-            scenario = load_scenario(path, [o for o, _ in overrides])
-            if own:
-                check_scenario(scenario, str(path))
+            scenarios[label] = _load_checked(path, [o for o, _ in overrides])
         except ScenarioError as exc:
             loc = _blame(exc, overrides)
             if loc is None and own:
                 try:  # valid without the entry's own overrides: one of them (or their combination) is the cause
-                    load_scenario(path, [o for o, _ in common])
+                    _load_checked(path, [o for o, _ in common])
                     loc = ("scenarios", index, "overrides")
                 except ScenarioError:
                     pass
@@ -158,36 +172,117 @@ def resolve_scenarios(source: ExperimentFile, scenario_dir: Path | None = None) 
                 detail = detail.replace(f" (from {override.origin})", "")
             inside = f"{exc.path}: " if exc.path else ""
             raise source.error(f"scenario {label} ({entry.file}): {inside}{detail}{_hint(exc)}", *loc) from None
-        texts[label] = dump_resolved(scenario, relative_to=scenario_dir)
-    return texts
+    return scenarios
 
 
-def check_design(source: ExperimentFile, scenario_texts: dict[str, str], points: DesignPoints) -> None:
-    """Validate every scenario at the design's extreme values, so a wrong parameter path or
-    an out-of-range bound is reported before anything runs."""
-    from simulation.scenario_io import scenario_from_dict
+@dataclass(frozen=True)
+class _Probe:
+    """Values to try for every parameter.  For a sampled design: which ``bound`` is tried
+    (``low``/``high``; ``middle``: all at their midpoints) and ``varied``, the one parameter
+    at that bound (the others at their midpoints; ``None``: all at the bound), blamed when the
+    error does not name a parameter."""
 
+    values: dict[str, Any]
+    bound: str | None = None
+    varied: str | None = None
+
+
+def _probes(source: ExperimentFile, points: DesignPoints) -> list[_Probe]:
+    """What to build before running: every point of a grid; for a sampled design, all
+    parameters at their midpoints (so a wrong path is found there, whatever the bounds), each
+    parameter at its low and at its high bound with the others at their midpoints, and all
+    at once at the low and at the high bounds."""
     design = source.experiment.design
+    if design.type == "grid":
+        return [_Probe(points.values(i)) for i in range(len(points))]
+
+    def at(spec: Any, value: float) -> Any:
+        return int(round(value)) if spec.integer else float(value)
+
+    middle = {p: at(s, (s.low + s.high) / 2.0) for p, s in design.parameters.items()}
+    probes = [_Probe(middle, "middle")]
+    for bound in ("low", "high"):
+        for path, spec in design.parameters.items():
+            probes.append(_Probe({**middle, path: at(spec, getattr(spec, bound))}, bound, path))
+    for bound in ("low", "high"):
+        probes.append(_Probe({p: at(s, getattr(s, bound)) for p, s in design.parameters.items()}, bound))
+    return probes
+
+
+def check_design(source: ExperimentFile, scenarios: dict[str, Any], points: DesignPoints) -> None:
+    """Build every scenario (0 steps) at the design's values before anything runs: every
+    point of a grid, each sampled parameter's bounds.  A wrong parameter path, a value out of
+    range or a value that breaks the scenario (more founders than states) is reported with
+    the line of the parameter and the value.  ``scenarios``: the resolved ``Scenario`` of
+    each label.  Each distinct set of values is built once."""
     if not points.columns:
         return
-    probes: list[dict[str, Any]] = []
+    bases = {label: scenario.model_dump(mode="json") for label, scenario in scenarios.items()}
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for probe in _probes(source, points):
+        for label, base in bases.items():
+            key = (label, tuple(sorted((p, repr(v)) for p, v in probe.values.items())))
+            if key in seen:
+                continue
+            seen.add(key)
+            problem = _build_at(base, label, probe.values)
+            if problem is not None:
+                raise _design_error(source, base, label, probe, problem)
+
+
+def _build_at(base: dict[str, Any], label: str, values: dict[str, Any]) -> UserError | None:
+    """The error of building the resolved scenario ``base`` (as data) with the design
+    ``values`` (None when it builds)."""
+    from simulation.scenario_io import Override, check_scenario, scenario_from_dict
+
+    overrides = [Override(tuple(int(p) if p.isdigit() else p for p in path.split(".")), value, f"design.parameters.{path}")
+                 for path, value in values.items()]
+    try:
+        check_scenario(scenario_from_dict(base, f"scenario {label}", overrides=overrides), f"scenario {label}")
+    except UserError as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001 - the model refused these values in a way it does not describe
+        return UserError(f"building the model failed ({type(exc).__name__}: {exc})")
+    return None
+
+
+def _design_error(source: ExperimentFile, base: dict[str, Any], label: str, probe: _Probe, exc: UserError) -> UserError:
+    """The message for a design value that breaks a scenario, at the line of the value."""
+    design = source.experiment.design
+    at = exc.path or ""
+    param = next((p for p in probe.values if at and (at == p or at.startswith(p + "."))), None)
+    param = param or next((p for p in probe.values if at and p.startswith(at + ".")), None)
+    if param is None and probe.varied is not None:
+        param = probe.varied
+    if param is None and len(probe.values) > 1:  # a grid point: the parameter that fails on its own
+        param = next((p for p in probe.values if _build_at(base, label, {p: probe.values[p]}) is not None), None)
+    if param is None and len(probe.values) == 1:
+        param = next(iter(probe.values))
+    detail = re.sub(r" \((?:from|after) design\.parameters\.[^()]*\)", "", exc.detail)
+    inside = f" ({at})" if at and at != param else ""
+    if param is None:
+        shown = ", ".join(f"{p} = {v!r}" for p, v in probe.values.items())
+        return source.error(f"the design point {shown} breaks scenario {label}{inside}: {detail}", "design", "parameters")
+    value = probe.values[param]
+    spec = design.parameters[param]
     if design.type == "grid":
-        longest = max(len(spec.values) for spec in design.parameters.values())
-        for i in range(longest):
-            probes.append({p: spec.values[min(i, len(spec.values) - 1)] for p, spec in design.parameters.items()})
+        index = next((i for i, v in enumerate(spec.values) if v is value), None)  # points hold the listed objects
+        value_key: tuple[Any, ...] = ("values", index) if index is not None else ()
+        what = f"the value {value!r}"
+    elif probe.bound == "middle":
+        value_key = ()
+        what = f"the value {value!r} (the midpoint of low and high)"
+    elif probe.varied in (None, param):
+        value_key = (probe.bound,)
+        what = f"the {probe.bound} bound {value!r}"
+        if len(probe.values) > 1:
+            what += " (the other parameters at their midpoints)" if probe.varied else f" (every parameter at its {probe.bound} bound)"
     else:
-        for bound in ("low", "high"):
-            probes.append({p: (round(getattr(s, bound)) if s.integer else getattr(s, bound)) for p, s in design.parameters.items()})
-    for label, text in scenario_texts.items():
-        base = yaml.safe_load(text)
-        for probe in probes:
-            try:
-                scenario_from_dict(base, f"scenario {label}", overrides=probe)
-            except UserError as exc:
-                param = next((p for p in probe if exc.path and (exc.path == p or exc.path.startswith(p + "."))), None)
-                param = param or next((p for p in probe if exc.path and p.startswith(exc.path)), None)
-                loc = ("design", "parameters", param) if param else ("design", "parameters")
-                raise source.error(f"in scenario {label}: {exc.detail}{' (' + exc.path + ')' if exc.path and not param else ''}", *loc) from None
+        value_key = ()
+        what = f"the midpoint {value!r} (with {probe.varied} at its {probe.bound} bound)"
+    loc = ("design", "parameters", param)
+    return UserError(f"{what} breaks scenario {label}{inside}: {detail}", file=str(source.path),
+                     line=source.line(*loc, *value_key), path=".".join(map(str, loc)))
 
 
 def check_metrics(source: ExperimentFile, scenario_texts: dict[str, str]) -> None:
@@ -215,10 +310,13 @@ def check_metrics(source: ExperimentFile, scenario_texts: dict[str, str]) -> Non
 def build_plan(source: ExperimentFile, scenario_dir: Path | None = None) -> Plan:
     """Resolve scenarios, sample the design, spawn seeds and lay out the runs."""
     exp = source.experiment
-    texts = resolve_scenarios(source, scenario_dir)
+    from simulation.scenario_io import dump_resolved
+
+    scenarios = _resolve(source)
+    texts = {label: dump_resolved(scenario, relative_to=scenario_dir) for label, scenario in scenarios.items()}
     dseed = design_seed(exp.seed)
     points = sample(exp.design, dseed)
-    check_design(source, texts, points)
+    check_design(source, scenarios, points)
     check_metrics(source, texts)
     seeds = replication_seeds(exp.seed, exp.replications)
     runs = make_runs(list(texts), len(points), seeds)

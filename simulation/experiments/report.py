@@ -46,10 +46,10 @@ def _point_text(row: pd.Series, columns: list[str]) -> str:
 
 def _provenance(res: StoredResults) -> str:
     m = res.manifest
-    env = m.get("environment", {})
-    git = env.get("git") or {}
-    pkgs = env.get("packages", {})
-    counts = m.get("counts", {})
+    env = m.get("environment") if isinstance(m.get("environment"), dict) else {}
+    git = env.get("git") if isinstance(env.get("git"), dict) else {}
+    pkgs = env.get("packages") if isinstance(env.get("packages"), dict) else {}
+    counts = m.get("counts") if isinstance(m.get("counts"), dict) else {}
     rows = [
         ["experiment file", f"`{m['experiment']['file']}` (sha256 `{m['experiment']['sha256'][:16]}…`)"],
         ["scenarios", ", ".join(f"`{k}`" for k in m["scenarios"])],
@@ -83,6 +83,8 @@ def _yaml_value(value: object) -> str:
 
 
 def _describe_section(res: StoredResults) -> str:
+    if res.ok().empty:
+        return _no_success(res)
     table = analysis.describe(res)
     if table.empty:
         return "No successful runs."
@@ -103,8 +105,20 @@ def _describe_section(res: StoredResults) -> str:
     return "\n\n".join(out)
 
 
+def _no_success(res: StoredResults) -> str:
+    counts = {status: 0 for status in ("failed", "pending")}
+    for run in res.manifest["runs"]:
+        if run["status"] in counts:
+            counts[run["status"]] += 1
+    why = "see **Failed runs** below, fix the cause and run the sweep again with `--resume`" if counts["failed"] else \
+        "finish the sweep with `--resume`"
+    total = len(res.manifest["runs"])
+    return (f"**No run succeeded** ({total} run{'s' if total != 1 else ''}: {counts['failed']} failed, {counts['pending']} not run), "
+            f"so there are no tables or figures; {why}.")
+
+
 def _differences_section(res: StoredResults) -> str:
-    if len(res.labels) < 2:
+    if len(res.labels) < 2 or res.ok().empty:
         return ""
     table = analysis.paired_differences(res)
     if table.empty:
@@ -125,6 +139,8 @@ def _differences_section(res: StoredResults) -> str:
 
 def _sensitivity_section(res: StoredResults) -> str:
     kind = res.manifest["design"]["type"]
+    if res.ok().empty:
+        return ""
     if kind == "sobol":
         table = analysis.sobol_indices(res)
         if table.empty:
@@ -146,7 +162,7 @@ def _failures_section(res: StoredResults) -> str:
     failed = [r for r in res.manifest["runs"] if r["status"] == "failed"]
     if not failed:
         return ""
-    rows = [[f"`{r['run_id']}`", str(r["seed"]), (r.get("error") or "").splitlines()[0][:120]] for r in failed[:MAX_FAILURES_LISTED]]
+    rows = [[f"`{r['run_id']}`", str(r["seed"]), (str(r.get("error") or "").splitlines() or [""])[0][:120]] for r in failed[:MAX_FAILURES_LISTED]]
     more = f"\n\n…and {len(failed) - MAX_FAILURES_LISTED} more (see manifest.json)." if len(failed) > MAX_FAILURES_LISTED else ""
     return f"## Failed runs ({len(failed)})\n\nRe-run them with `--resume`.\n\n" + _table(["run", "seed", "error"], rows) + more
 
@@ -175,7 +191,8 @@ def build_report(root: str | Path) -> Path:
         "## What was run\n\n" + _provenance(res),
         f"Each run is summarised by {window}; intervals are t-based {res.confidence:.0%} confidence intervals over replications.",
         _scenarios_section(res),
-        "## Figures\n\n" + "\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))" for d in drawn),
+        "## Figures\n\n" + ("\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))" for d in drawn)
+                             or "None: no run succeeded."),
         "## Results by scenario\n\n" + _describe_section(res),
         _differences_section(res),
         _sensitivity_section(res),

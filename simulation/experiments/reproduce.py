@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
 from simulation.errors import UserError
 from simulation.experiments.executors import ExecutorSpec, execute, runs_per_batch
-from simulation.experiments.schema import Experiment
 from simulation.experiments.store import ResultsFolder
 from simulation.experiments.worker import DEFAULT_RUN_FUNCTION, Batch, RunTask
 
@@ -46,14 +46,25 @@ def _stored_summary_rows(folder: ResultsFolder) -> dict[str, dict[str, str]]:
 
     if not folder.summary_path.exists():
         return {}
-    with open(folder.summary_path, newline="", encoding="utf-8") as fh:
-        return {row["run_id"]: row for row in csv.DictReader(fh)}
+    try:
+        with open(folder.summary_path, newline="", encoding="utf-8") as fh:
+            return {row["run_id"]: row for row in csv.DictReader(fh) if row.get("run_id")}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"cannot be read ({type(exc).__name__}); expected the summary.csv 'alliance-sim sweep' writes "
+                        "('alliance-sim report' rebuilds it from the run records)", file=str(folder.summary_path)) from None
 
 
 def _same(a: float | None, b: float | None) -> bool:
     a = math.nan if a is None else float(a)
     b = math.nan if b is None else float(b)
     return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell) if cell else None
+    except ValueError:
+        return math.inf  # not a number: differs from any re-run value
 
 
 def compare_run(run_id: str, stored: ResultsFolder, fresh: ResultsFolder, summary_row: dict[str, str] | None) -> list[str]:
@@ -74,17 +85,28 @@ def compare_run(run_id: str, stored: ResultsFolder, fresh: ResultsFolder, summar
         if old_record is not None and not _same((old_record.get("summary") or {}).get(column), value):
             out.append(f"{run_id}: summary {column}: run record {(old_record.get('summary') or {}).get(column)!r}, re-run {value!r}")
         if summary_row is not None:
-            cell = summary_row.get(column, "")
-            if not _same(float(cell) if cell else None, value):
+            cell = summary_row.get(column) or ""
+            if not _same(_number(cell), value):
                 out.append(f"{run_id}: summary.csv {column}: stored {cell or 'blank'}, re-run {value!r}")
     if summary_row is None:
         out.append(f"{run_id}: no row in summary.csv")
     return out
 
 
+class _DamagedRun(Exception):
+    """The stored time series of a run cannot be read."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 def _compare_series(run_id: str, stored_path: Path, fresh_path: Path) -> list[str]:
     out: list[str] = []
-    old = pq.read_table(stored_path).to_pandas()
+    try:
+        old = pq.read_table(stored_path).to_pandas()
+    except (pa.ArrowException, OSError) as exc:
+        raise _DamagedRun(exc) from None
     new = pq.read_table(fresh_path).to_pandas()
     if list(old.columns) != list(new.columns) or len(old) != len(new):
         out.append(f"{run_id}: time series shape differs (stored {len(old)} rows x {len(old.columns)} columns, re-run {len(new)} x {len(new.columns)})")
@@ -112,7 +134,7 @@ def reproduce(results: str | Path, *, runs: int | None = None, workers: int = 1,
         raise UserError(f"--runs: expected a whole number >= 1 (got {runs})")
     if workers < 1:
         raise UserError(f"--workers: expected a whole number >= 1 (got {workers})")
-    experiment = Experiment.model_validate(manifest["experiment"]["settings"])
+    experiment = folder.read_experiment(manifest)
     chosen = [r for r in manifest["runs"] if r["status"] == "ok"]
     if not chosen:
         raise UserError("no successful runs are recorded; expected a results folder with finished runs", file=str(folder.manifest_path))
@@ -120,9 +142,14 @@ def reproduce(results: str | Path, *, runs: int | None = None, workers: int = 1,
     scenarios = {}
     for label, entry in manifest["scenarios"].items():
         path = folder.root / entry["resolved"]
-        if not path.exists():
+        if not path.is_file():
             raise UserError(f"resolved scenario missing: {path}; expected the file the sweep wrote", file=str(folder.root))
-        scenarios[label] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            scenarios[label] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise UserError(f"cannot be read ({type(exc).__name__}); expected the resolved scenario the sweep wrote", file=str(path)) from None
+        if not isinstance(scenarios[label], dict):
+            raise UserError("expected the resolved scenario the sweep wrote (a mapping of scenario keys)", file=str(path))
     comparison = Comparison()
     rows = _stored_summary_rows(folder)
     with tempfile.TemporaryDirectory(prefix="alliance-sim-reproduce-") as scratch:
@@ -140,7 +167,10 @@ def reproduce(results: str | Path, *, runs: int | None = None, workers: int = 1,
         comparison.differences.extend(errors)
         for task in tasks:
             comparison.checked.append(task.run_id)
-            comparison.differences.extend(compare_run(task.run_id, folder, fresh, rows.get(task.run_id)))
+            try:
+                comparison.differences.extend(compare_run(task.run_id, folder, fresh, rows.get(task.run_id)))
+            except _DamagedRun as exc:
+                raise folder.damaged_run(task.run_id, exc.cause, manifest) from None
     return comparison
 
 

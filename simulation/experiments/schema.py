@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, field_validator, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, StrictInt, ValidationError, ValidationInfo, field_validator, model_serializer, model_validator
+from pydantic_core import PydanticCustomError
 
 from simulation.errors import UserError
 from simulation.experiments.yamllines import KeyPath, load_yaml_with_lines, validation_error
@@ -26,9 +28,29 @@ WORLD = "world"
 SCOPE_SEPARATOR = "@"
 
 Scalar = bool | int | float | str
+#: The scenario key the run seed goes to; an experiment sets it per replication, never by path.
+RUN_SEED = "seed"
+SEED_REFUSED = ("cannot set the run seed: each run's seed derives from the experiment's root 'seed' (replication k "
+                "gets the same seed in every scenario and design point); expected another path (to vary seeds, change "
+                "'seed' or 'replications'; world.seed fixes the generated world)")
 DesignType = Literal["none", "grid", "lhs", "sobol", "morris"]
 Statistic = Literal["mean", "final", "min", "max", "sum"]
 FigureKind = Literal["comparison", "differences", "timeseries", "heatmap", "sobol", "morris"]
+
+
+def problem(message: str, *at: Any) -> PydanticCustomError:
+    """A validation error placed at key path ``at`` below the model that raises it (so a
+    check across keys is reported at the key it is about, not at the model's first line)."""
+    return PydanticCustomError("experiment_check", "{message}", {"message": message, "at": at})
+
+
+#: Validation context of settings read back from a manifest: checks that only guard new input
+#: (the run seed) are skipped, so results written before a check existed stay readable.
+STORED = {"stored": True}
+
+
+def _checking_input(info: ValidationInfo) -> bool:
+    return not (isinstance(info.context, dict) and info.context.get("stored"))
 
 
 class Frozen(BaseModel):
@@ -74,11 +96,11 @@ class Parameter(Frozen):
     @model_validator(mode="after")
     def _ordered(self) -> "Parameter":
         if self.values is not None and not self.values:
-            raise ValueError("expected at least one value in 'values'")
+            raise problem("expected at least one value", "values")
         if (self.low is None) != (self.high is None):
-            raise ValueError("expected both 'low' and 'high'")
+            raise problem("expected both 'low' and 'high'", "high" if self.high is None else "low")
         if self.low is not None and not self.high > self.low:
-            raise ValueError("expected high > low")
+            raise problem(f"expected high > low (got low {self.low:g}, high {self.high:g})", "high")
         return self
 
 
@@ -87,29 +109,31 @@ class Design(Frozen):
 
     type: DesignType = Field("none", description="none (one point: the scenarios as they are), grid, lhs, sobol (Saltelli) or morris")
     parameters: dict[str, Parameter] = Field(default_factory=dict, description="swept parameters by dotted path")
-    samples: Annotated[int, Field(ge=1)] | None = Field(None, description="lhs: points; sobol: base sample N (power of 2; N*(2D+2) points, or N*(D+2) without second order); morris: trajectories (N*(D+1) points)")
+    samples: Annotated[StrictInt, Field(ge=1)] | None = Field(None, description="lhs: points; sobol: base sample N (power of 2; N*(2D+2) points, or N*(D+2) without second order); morris: trajectories (N*(D+1) points)")
     second_order: bool = Field(True, description="sobol: also estimate second-order indices (needs N*(2D+2) instead of N*(D+2) points)")
-    levels: Annotated[int, Field(ge=2)] = Field(4, description="morris: grid levels p")
+    levels: Annotated[StrictInt, Field(ge=2)] = Field(4, description="morris: grid levels p")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Design":
+    def _consistent(self, info: ValidationInfo) -> "Design":
+        if RUN_SEED in self.parameters and _checking_input(info):
+            raise problem(SEED_REFUSED, "parameters", RUN_SEED)
         if self.type == "none":
             if self.parameters:
-                raise ValueError("expected no parameters for design type 'none' (use 'grid', 'lhs', 'sobol' or 'morris')")
+                raise problem("expected no parameters for design type 'none' (use 'grid', 'lhs', 'sobol' or 'morris')", "parameters")
             return self
         if not self.parameters:
-            raise ValueError(f"expected at least one parameter for design type {self.type!r}")
+            raise problem(f"expected at least one parameter for design type {self.type!r}", "parameters")
         for path, spec in self.parameters.items():
             if self.type == "grid" and spec.values is None:
-                raise ValueError(f"parameter {path}: expected 'values' for a grid design")
+                raise problem("expected 'values' for a grid design", "parameters", path)
             if self.type != "grid" and spec.low is None:
-                raise ValueError(f"parameter {path}: expected 'low' and 'high' for a {self.type} design")
+                raise problem(f"expected 'low' and 'high' for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "parameters", path)
         if self.type != "grid" and self.samples is None:
-            raise ValueError(f"expected 'samples' for a {self.type} design")
+            raise problem(f"missing key; expected 'samples' for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "samples")
         if self.type == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
-            raise ValueError(f"expected 'samples' to be a power of 2 for a sobol design (got {self.samples})")
+            raise problem(f"expected a power of 2 for a sobol design (got {self.samples})", "samples")
         if self.type in ("sobol", "morris") and len(self.parameters) < 2:
-            raise ValueError(f"expected at least 2 parameters for a {self.type} design")
+            raise problem(f"expected at least 2 parameters for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "parameters")
         return self
 
 
@@ -117,7 +141,7 @@ class Summary(Frozen):
     """What to keep from each run's time series: one number per metric per run."""
 
     metrics: list[MetricField] = Field(min_length=1, description="metrics to summarise")
-    window: Annotated[int, Field(ge=1)] = Field(50, description="the statistic is taken over the last `window` steps (all steps if the run is shorter)")
+    window: Annotated[StrictInt, Field(ge=1)] = Field(50, description="the statistic is taken over the last `window` steps (all steps if the run is shorter)")
     statistic: Statistic = Field("mean", description="mean, final, min, max or sum over the window")
 
     @field_validator("metrics", mode="before")
@@ -130,7 +154,7 @@ class Summary(Frozen):
         columns = [m.column for m in self.metrics]
         dup = sorted({c for c in columns if columns.count(c) > 1})
         if dup:
-            raise ValueError(f"expected each metric once; repeated: {', '.join(dup)}")
+            raise problem(f"expected each metric once; repeated: {', '.join(dup)}", "metrics", columns.index(dup[0], columns.index(dup[0]) + 1))
         return self
 
 
@@ -174,6 +198,12 @@ class ScenarioEntry(Frozen):
             raise ValueError("expected a scenario file path, or a mapping with keys file, label, overrides")
         return value
 
+    @model_validator(mode="after")
+    def _no_run_seed(self, info: ValidationInfo) -> "ScenarioEntry":
+        if RUN_SEED in self.overrides and _checking_input(info):
+            raise problem(SEED_REFUSED, "overrides", RUN_SEED)
+        return self
+
     @model_serializer(mode="wrap")
     def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
         """A plain entry is stored as its path, as it was written (older manifests stay equal)."""
@@ -197,9 +227,9 @@ class Experiment(Frozen):
                                            "(labelled by its file stem) or {file, label, overrides}")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value, applied to every scenario before the design point")
     design: Design = Field(default_factory=Design)
-    replications: Annotated[int, Field(ge=1)] = Field(description="runs per scenario and design point; replication k uses the same seed everywhere")
-    seed: Annotated[int, Field(ge=0)] = Field(description="root seed: every run seed and the design's sample derive from it")
-    steps: Annotated[int, Field(ge=1)] | None = Field(None, description="steps per run; default: each scenario's own")
+    replications: Annotated[StrictInt, Field(ge=1)] = Field(description="runs per scenario and design point; replication k uses the same seed everywhere")
+    seed: Annotated[StrictInt, Field(ge=0)] = Field(description="root seed: every run seed and the design's sample derive from it")
+    steps: Annotated[StrictInt, Field(ge=1)] | None = Field(None, description="steps per run; default: each scenario's own")
     summary: Summary
     analysis: Analysis = Field(default_factory=Analysis)
     figures: list[Figure] | None = Field(None, description="figures to draw; default: those that fit the design")
@@ -210,24 +240,27 @@ class Experiment(Frozen):
         return [entry.name for entry in self.scenarios]
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "Experiment":
+    def _cross_checks(self, info: ValidationInfo) -> "Experiment":
         labels = self.labels
+        if RUN_SEED in self.overrides and _checking_input(info):
+            raise problem(SEED_REFUSED, "overrides", RUN_SEED)
         if self.analysis.baseline is not None and self.analysis.baseline not in labels:
-            raise ValueError(f"analysis.baseline: expected one of {labels} (got {self.analysis.baseline!r})")
+            raise problem(f"expected one of the scenario labels {labels} (got {self.analysis.baseline!r})", "analysis", "baseline")
         summarised = {m.column for m in self.summary.metrics}
         for index, fig in enumerate(self.figures or ()):
             if fig.kind != "timeseries":
-                missing = [m.column for m in fig.metrics or () if m.column not in summarised]
+                missing = [i for i, m in enumerate(fig.metrics or ()) if m.column not in summarised]
                 if missing:
-                    raise ValueError(f"figures.{index}: expected metrics listed in summary.metrics; not summarised: {', '.join(missing)}")
+                    names = ", ".join(fig.metrics[i].column for i in missing)
+                    raise problem(f"expected metrics listed in summary.metrics; not summarised: {names}", "figures", index, "metrics", missing[0])
             if fig.kind == "timeseries" and not fig.metrics:
-                raise ValueError(f"figures.{index}: expected 'metrics' for a timeseries figure")
+                raise problem("expected 'metrics' for a timeseries figure", "figures", index)
             if fig.kind == "heatmap" and not (self.design.type == "grid" and len(self.design.parameters) == 2):
-                raise ValueError(f"figures.{index}: expected a grid design over exactly 2 parameters for a heatmap")
+                raise problem("expected a grid design over exactly 2 parameters for a heatmap", "figures", index, "kind")
             if fig.kind in ("sobol", "morris") and self.design.type != fig.kind:
-                raise ValueError(f"figures.{index}: expected a {fig.kind} design for a {fig.kind} figure (design is {self.design.type!r})")
+                raise problem(f"expected a {fig.kind} design for a {fig.kind} figure (design is {self.design.type!r})", "figures", index, "kind")
             if fig.kind == "differences" and len(labels) < 2:
-                raise ValueError(f"figures.{index}: expected at least 2 scenarios for a differences figure")
+                raise problem("expected at least 2 scenarios for a differences figure", "figures", index, "kind")
         return self
 
     @property
@@ -280,7 +313,7 @@ def load_experiment(path: str | Path) -> ExperimentFile:
     try:
         experiment = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise validation_error(exc, str(path), lines) from None
+        raise validation_error(exc, str(path), lines, data) from None
     _check_labels(experiment, path, lines)
     raw = path.read_bytes()
     return ExperimentFile(experiment, path, raw.decode("utf-8"), hashlib.sha256(raw).hexdigest(), lines)
@@ -294,12 +327,25 @@ def _check_labels(experiment: Experiment, path: Path, lines: dict[KeyPath, int])
     first: dict[str, int] = {}
     for index, entry in enumerate(experiment.scenarios):
         label = entry.name
-        if label in first:
-            loc = ("scenarios", index, "label") if entry.label is not None else ("scenarios", index)
+        loc = ("scenarios", index, "label") if entry.label is not None else ("scenarios", index)
+
+        def error(message: str) -> UserError:
+            return UserError(message, file=str(path), line=line_of(lines, loc), path=".".join(map(str, loc)))
+
+        if entry.label is None and not re.match(NAME_PATTERN, label):
+            suggestion = re.sub(r"[^A-Za-z0-9_.-]+", "_", label).strip("_.-") or "name"
+            raise error(f"the file stem {label!r} cannot be a label (labels name run ids and files); expected letters, digits, "
+                        f"'_', '.' and '-', starting with a letter or digit: give the entry a label, e.g. "
+                        f"{{file: {entry.file!r}, label: {suggestion}}}")
+        key = label.casefold()
+        if key in first:
+            other = experiment.scenarios[first[key]].name
+            if other != label:  # 'a' and 'A' name the same files on macOS and Windows
+                raise error(f"expected labels that differ in more than case; {label!r} and {other!r} (scenarios.{first[key]}) "
+                            "would name the same files on a case-insensitive file system (macOS, Windows)")
             how = "its label" if entry.label is not None else "its file stem (give it a 'label')"
-            raise UserError(f"expected distinct scenario labels; {label!r}, {how}, is already the label of scenarios.{first[label]}",
-                            file=str(path), line=line_of(lines, loc), path=".".join(map(str, loc)))
-        first[label] = index
+            raise error(f"expected distinct scenario labels; {label!r}, {how}, is already the label of scenarios.{first[key]}")
+        first[key] = index
 
 
 def is_missing(value: Any) -> bool:

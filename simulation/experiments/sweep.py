@@ -214,6 +214,7 @@ def sweep(
     spec = resolve_executor(executor, workers, scheduler, scheduler_file)
     source = load_experiment(experiment)
     folder = ResultsFolder(Path(out) if out is not None else DEFAULT_RESULTS_ROOT / source.experiment.name)
+    folder.check_writable()
     plan = build_plan(source, folder.scenarios_dir)
     fixed = plan_manifest(plan, folder)
     result = SweepResult(folder.root, total=len(plan.runs))
@@ -223,7 +224,11 @@ def sweep(
             if force:
                 folder.clear()
             elif resume:
-                previous = folder.read_manifest()
+                try:
+                    previous = folder.read_manifest()
+                except UserError as exc:
+                    raise UserError(f"{exc.detail}; cannot resume from it (use --force to start again, or --out for a new folder)",
+                                    file=exc.file, line=exc.line, path=exc.path) from None
                 _check_resumable(previous, fixed, folder)
                 folder.remove_stale_temporaries()
             else:

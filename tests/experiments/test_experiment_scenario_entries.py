@@ -207,7 +207,8 @@ def test_unknown_leader_is_found_before_running(make_experiment):
 
 def test_recasting_an_alliance_with_a_leader_needs_leader_null(make_experiment, tmp_path):
     scenario = tmp_path / "led.yaml"
-    scenario.write_text(TINY_A.read_text().replace("kind: hegemonic", "kind: hegemonic\n    leader: S001"))
+    led = TINY_A.read_text().replace("kind: hegemonic", "kind: hegemonic\n    leader: S001")
+    scenario.write_text(led.replace("founders: {by: capability, count: 3}", "founders: [S001, S002, S003]"))
     text = HEAD.replace(str(TINY_A), str(scenario)) + f"  - file: {scenario}\n    label: other\n    overrides:\n      institutions.Atlantic.kind: dialogue\n"
     err = _error(make_experiment, text)
     assert err.line == 10 and err.path == "scenarios.1.overrides" and "leader: null" in str(err)

@@ -59,7 +59,7 @@ def test_duplicate_key_is_refused(make_experiment):
 def test_sobol_needs_a_power_of_two(make_experiment):
     text = VALID + "design:\n  type: sobol\n  samples: 6\n  parameters:\n    a.b: {low: 0, high: 1}\n    a.c: {low: 0, high: 1}\n"
     err = _error(make_experiment, text)
-    assert err.path == "design" and err.line == 7 and "power of 2" in str(err)
+    assert err.path == "design.samples" and err.line == 9 and "power of 2" in str(err)
 
 
 def test_grid_needs_values(make_experiment):
