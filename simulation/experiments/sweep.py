@@ -62,6 +62,10 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+# Paths (from the repository root) whose edits make a checkout "dirty" for provenance.
+CODE_PATHS = (":/simulation", ":/scenarios", ":/experiments", ":/pyproject.toml")
+
+
 def git_commit() -> dict[str, Any] | None:
     """The commit of the code that ran (and whether it had local changes), if in a git checkout."""
     here = Path(__file__).resolve().parent
@@ -69,7 +73,8 @@ def git_commit() -> dict[str, Any] | None:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
         if head.returncode != 0:
             return None
-        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+        # Only what can change the numbers counts as a local change (not results/ or docs/).
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE_PATHS], cwd=here,
                                 capture_output=True, text=True, timeout=GIT_TIMEOUT_S)
     except (OSError, subprocess.SubprocessError):
         return None
