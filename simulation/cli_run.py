@@ -292,6 +292,10 @@ def _figure_title(scenario: Scenario) -> str:
     return f"{scenario.name} — seed {scenario.seed}, {scenario.steps} steps — {kinds}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _fmt(value: float) -> str:
     if value is None or math.isnan(value):
         return "n/a"
@@ -336,7 +340,7 @@ def summary_table(table: pd.DataFrame, scenario: Scenario) -> str:
 
     n_states = scenario.world.generate.count + len(scenario.world.states)
     out = [
-        f"{scenario.name}: {n_states} states, {len(scenario.institutions)} institutions, {scenario.steps} steps, seed {scenario.seed}",
+        f"{scenario.name}: {n_states} states, {_count(len(scenario.institutions), "institution")}, {scenario.steps} steps, seed {scenario.seed}",
         "",
         line(headers),
         "-" * len(line(headers)),
@@ -367,5 +371,5 @@ def validate_command(args: argparse.Namespace) -> int:
         for warning in scenario_warnings(scenario, source):
             print(f"warning: {warning}", file=sys.stderr)
         n_states = scenario.world.generate.count + len(scenario.world.states)
-        print(f"ok {file} ({n_states} states, {len(scenario.institutions)} institutions, {scenario.steps} steps)")
+        print(f"ok {file} ({n_states} states, {_count(len(scenario.institutions), 'institution')}, {scenario.steps} steps)")
     return 2 if failed else 0
