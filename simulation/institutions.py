@@ -12,7 +12,7 @@ returned as ``BlocTerm``s and applied in the tension phase.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -68,7 +68,6 @@ class InstitutionState:
     exits: int = 0
     # Per-step results kept for metrics.
     chi: float = 1.0
-    extra: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_spec(cls, name: str, spec: Hegemonic | Dialogue, members: np.ndarray, leader: int | None, mechanisms: Mechanisms) -> "InstitutionState":

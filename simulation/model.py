@@ -35,7 +35,7 @@ from simulation.scenario import (
     Scenario,
     ThreatEvent,
 )
-from simulation.world import build_world, resolve, select_founders
+from simulation.world import build_world, pairs_to_arrays, resolve, select_founders
 
 TENSION_DTYPE = np.float32
 STREAMS = ("world", "threats", "crises", "tension", "disputes", "capability", "membership")
@@ -400,8 +400,9 @@ class AllianceModel(mesa.Model):
             self.dissolve_small()
             return
         demand = membership.security_demand(self.tension[rows], self.proximity[rows])
-        util, member, admissible, forced, locked = (np.zeros((len(rows), len(live))) for _ in range(5))
-        member, admissible, forced, locked = (x.astype(bool) for x in (member, admissible, forced, locked))
+        shape = (len(rows), len(live))
+        util = np.zeros(shape)
+        member, admissible, forced, locked = (np.zeros(shape, dtype=bool) for _ in range(4))
         for c, k in enumerate(live):
             member[:, c] = k.members[rows]
             if k.hegemonic:
@@ -461,9 +462,4 @@ class AllianceModel(mesa.Model):
         ri, rj, rv = self.rivalry
         pairs = {(a, b): v for a, b, v in zip(ri.tolist(), rj.tolist(), rv.tolist())}
         pairs[(i, j)] = intensity
-        keys = sorted(pairs)
-        self.rivalry = (
-            np.array([a for a, _ in keys], dtype=np.intp),
-            np.array([b for _, b in keys], dtype=np.intp),
-            np.array([pairs[k] for k in keys], dtype=float),
-        )
+        self.rivalry = pairs_to_arrays(pairs)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from simulation.errors import ScenarioError
-from simulation.scenario import Beta, LogNormal, Pareto, Scenario, Uniform, World
+from simulation.scenario import Beta, LogNormal, Pareto, Scenario, Uniform
 
 GENERATED_NAME = "S{:03d}"
 
@@ -149,9 +149,11 @@ def rivalry_pairs(scenario: Scenario, index: dict[str, int]) -> tuple[np.ndarray
         if i == j:
             raise ScenarioError(f"a state cannot be its own rival ({rv.a})", path=f"rivalries.{n}")
         pairs[(min(i, j), max(i, j))] = rv.intensity
-    if not pairs:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty.copy(), np.zeros(0)
+    return pairs_to_arrays(pairs)
+
+
+def pairs_to_arrays(pairs: dict[tuple[int, int], float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """{(i, j): value} with i < j as sorted (i, j, value) arrays, the model's sparse dyad form."""
     keys = sorted(pairs)
     return (
         np.array([a for a, _ in keys], dtype=np.intp),
@@ -266,4 +268,4 @@ def select_founders(world: WorldArrays, founders, index: dict[str, int], path: s
     return sorted(int(i) for i in order[: founders.count])
 
 
-__all__ = ["WorldArrays", "build_world", "draw", "read_distance_file", "resolve", "select_founders", "World"]
+__all__ = ["WorldArrays", "build_world", "draw", "pairs_to_arrays", "read_distance_file", "resolve", "select_founders"]

@@ -113,21 +113,6 @@ def _hint(exc: ScenarioError) -> str:
     return ""
 
 
-def resolve_scenarios(source: ExperimentFile, scenario_dir: Path | None = None) -> dict[str, str]:
-    """Load each scenario entry with its overrides and return its resolved YAML text (every
-    default written out), by label.  Order: the scenario file, the experiment's
-    ``overrides``, its ``steps``, then the entry's own ``overrides`` (the design point comes
-    later, per run).  File paths inside (a distance file) are written relative to
-    ``scenario_dir``, where the texts are stored with the results.
-
-    A value that makes a scenario invalid is reported at the line of the experiment-file key
-    that set it.  Every entry is also built once (0 steps), so the names it uses (founders,
-    leaders, rivalries, events) are checked before anything runs."""
-    from simulation.scenario_io import dump_resolved
-
-    return {label: dump_resolved(scenario, relative_to=scenario_dir) for label, scenario in _resolve(source).items()}
-
-
 def _load_checked(path: Path, overrides: list[Any]) -> Any:
     """The scenario at ``path`` with ``overrides``, validated and built for 0 steps."""
     from simulation.scenario_io import check_scenario, load_scenario_with_source
@@ -138,7 +123,11 @@ def _load_checked(path: Path, overrides: list[Any]) -> Any:
 
 
 def _resolve(source: ExperimentFile) -> dict[str, Any]:
-    """The resolved ``Scenario`` of each entry, by label (see ``resolve_scenarios``)."""
+    """The resolved ``Scenario`` of each entry, by label.  Order: the scenario file, the
+    experiment's ``overrides``, its ``steps``, then the entry's own ``overrides`` (the design
+    point comes later, per run).  A value that makes a scenario invalid is reported at the
+    line of the experiment-file key that set it; every entry is built once (0 steps), so the
+    names it uses are checked before anything runs."""
     exp = source.experiment
     common = _overrides(dict(exp.overrides), ("overrides",))
     if exp.steps is not None:

@@ -8,7 +8,6 @@ Like the scenario schema, every block is a frozen pydantic model with ``extra="f
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -346,11 +345,6 @@ def _check_labels(experiment: Experiment, path: Path, lines: dict[KeyPath, int])
             how = "its label" if entry.label is not None else "its file stem (give it a 'label')"
             raise error(f"expected distinct scenario labels; {label!r}, {how}, is already the label of scenarios.{first[key]}")
         first[key] = index
-
-
-def is_missing(value: Any) -> bool:
-    """True for values that mean 'no number' in summaries (None or NaN)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 __all__ = ["Experiment", "ExperimentFile", "ScenarioEntry", "Design", "Parameter", "Summary", "MetricRef", "Figure", "Analysis",
