@@ -387,17 +387,20 @@ class AllianceModel(mesa.Model):
         self.capability = capability.grow(self.capability, shocks, burden, mean=p.growth_mean, sd=p.growth_sd)
 
     def decide_memberships(self) -> None:
-        """Phase 8: reviewing states weigh every institution, then leave or join."""
+        """Phase 8: reviewing states weigh every institution, then leave or join; too-small
+        institutions dissolve."""
+        self._review_memberships()
+        self.dissolve_small()
+
+    def _review_memberships(self) -> None:
         w = self.dynamics.membership
         draws = self.streams["membership"].random(self.n)
         views = {k.name: w.utility_noise * self.view_streams[k.name].standard_normal(self.n) for k in self.institutions}
         live = self.alive()
         if not self.mechanisms.membership or not live:
-            self.dissolve_small()
             return
         rows = np.flatnonzero((draws < w.review_rate) | self.tally.crises)
         if not len(rows):
-            self.dissolve_small()
             return
         demand = membership.security_demand(self.tension[rows], self.proximity[rows])
         shape = (len(rows), len(live))
@@ -433,7 +436,6 @@ class AllianceModel(mesa.Model):
             new = rows[join == c]
             k.members[new] = True
             k.joins += len(new)
-        self.dissolve_small()
 
     # ------------------------------------------------------------------ helpers
     def dissolve_small(self) -> None:
