@@ -45,6 +45,21 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Metrics computed from counts alone (events, members, institutions alive): identical on any
+#: machine as long as the discrete outcomes are, so ``reproduce`` requires them to be equal.
+#: Everything else is continuous and compared within a relative tolerance.
+COUNTS = frozenset({
+    "dispute_rate", "conflict_rate", "dispute_rate_intra", "dispute_rate_inter", "conflict_rate_intra",
+    "conflict_rate_inter", "settlement_rate", "crisis_rate", "aligned_share_hegemonic", "aligned_share_dialogue",
+    "size", "joins", "exits", "survival",
+})
+
+
+def is_count(column: str) -> bool:
+    """True for a count-derived metric (``crisis_rate``, ``size@Atlantic``, ...)."""
+    return split(column)[0] in COUNTS
+
+
 def split(column: str) -> tuple[str, str]:
     metric, _, scope = column.partition(SCOPE_SEPARATOR)
     return metric, scope or WORLD
