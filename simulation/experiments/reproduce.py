@@ -359,11 +359,14 @@ def _ok_runs(folder: ResultsFolder, manifest: dict[str, Any]) -> list[dict[str, 
 
 
 def reproduce(results: str | Path, *, runs: int | None = None, workers: int = 1, rtol: float = DEFAULT_RTOL,
-              run_function: str = DEFAULT_RUN_FUNCTION) -> Comparison:
-    """Re-run the first ``runs`` successful runs of the manifest (all by default) and compare."""
+              run_function: str = DEFAULT_RUN_FUNCTION, run_ids: list[str] | None = None) -> Comparison:
+    """Re-run the first ``runs`` successful runs of the manifest (all by default; only
+    ``run_ids`` when given) and compare."""
     _check_counts(runs, workers, rtol)
     folder, manifest, experiment, scenarios = _load(results)
     chosen = _ok_runs(folder, manifest)
+    if run_ids is not None:
+        chosen = [r for r in chosen if r["run_id"] in set(run_ids)]
     chosen = chosen[:runs] if runs is not None else chosen
     comparison = Comparison(rtol=rtol)
     rows = _stored_summary_rows(folder)
