@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy import stats
 
 from simulation.errors import UserError
 from simulation.experiments.schema import Experiment, MetricRef
@@ -100,6 +99,14 @@ def _records_complete(folder: ResultsFolder, manifest: dict[str, Any]) -> bool:
     return all(folder.read_record(r["run_id"]) is not None for r in manifest["runs"] if r["status"] in ("ok", "failed"))
 
 
+def t_quantile(q: float, df: np.ndarray | int) -> np.ndarray:
+    """Student t quantile: ``scipy.special.stdtrit``, the function ``scipy.stats.t.ppf`` calls
+    (same numbers), without importing ``scipy.stats`` (a second of start-up)."""
+    from scipy.special import stdtrit
+
+    return stdtrit(df, q)
+
+
 def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
     """Mean, sample sd and t-based confidence interval of ``values`` (NaNs ignored)."""
     x = np.asarray(values, dtype=float)
@@ -111,7 +118,7 @@ def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
     if n == 1:
         return {"n": 1, "mean": mean, "sd": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / np.sqrt(n)
+    half = float(t_quantile(0.5 + confidence / 2.0, n - 1)) * sd / np.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
@@ -273,7 +280,7 @@ def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
         mean = run.mean[has]
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(run.m2[has] / (n - 1))
-            half = stats.t.ppf(0.5 + results.confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            half = t_quantile(0.5 + results.confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
         half = np.where(n > 1, half, np.nan)
         out.append(pd.DataFrame({"scenario": scenario, "point": point, "metric": column, "step": steps,
                                  "n": n.astype(int), "mean": mean, "ci_low": mean - half, "ci_high": mean + half}))
