@@ -94,3 +94,28 @@ def test_a_generate_block_without_count_is_an_error_that_says_so(tmp_path):
     path.write_text("name: w\nsteps: 2\nworld:\n  generate:\n    map_size: 3000\n")
     with pytest.raises(ScenarioError, match="expected at least 2 states"):
         load_scenario(path)
+
+
+def test_an_unknown_state_name_gets_a_did_you_mean(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent("""\
+        name: s
+        steps: 2
+        world:
+          generate: {count: 4}
+          states:
+            - {name: Germany, capability: 1, regime: 0.9, location: [0, 0]}
+        institutions:
+          Bloc: {kind: hegemonic, founders: [Germnay, S001]}
+        """))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "institutions.Bloc.founders.0: unknown state 'Germnay'" in err and "did you mean Germany?" in err
+
+
+def test_no_suggestion_when_nothing_is_close(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nsteps: 2\nworld: {generate: {count: 4}}\ninstitutions:\n  Bloc: {kind: hegemonic, founders: [Zzzzzz, S001]}\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown state 'Zzzzzz'" in err and "did you mean" not in err
