@@ -1,6 +1,6 @@
 """Human-readable names and units of metrics, for figure axes and report tables.
 
-The metric names themselves belong to ``simulation.metrics`` (MODEL.md section 4); this
+The metric names themselves belong to ``simulation.metrics`` (docs/ODD.md, "Observation"); this
 table only says how to show them.  An unknown name is shown as it is, without a unit.
 """
 
