@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from simulation import __version__, cli_run
-from simulation.errors import UserError
+from simulation.errors import UserError, error_text
 from simulation.experiments import cli as experiments_cli
 
 EXIT_USER_ERROR = 2
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_text(exc), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

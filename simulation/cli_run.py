@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulation.errors import UserError
+from simulation.errors import UserError, error_text
 from simulation.scenario import Scenario
 
 if TYPE_CHECKING:  # pandas is imported lazily so that --help stays fast
@@ -365,7 +365,7 @@ def validate_command(args: argparse.Namespace) -> int:
             scenario, source = load_scenario_with_source(file)
             check_scenario(scenario, source)
         except UserError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(error_text(exc), file=sys.stderr)
             failed += 1
             continue
         for warning in scenario_warnings(scenario, source):

@@ -77,11 +77,15 @@ def s_score_mean(policy: np.ndarray) -> float:
 
 
 def member_pair_sum(tension: np.ndarray, m: np.ndarray) -> float:
-    """sum_{i,j members} T_ij: members' rows are copied out, so the cost is n_k x N, not N x N."""
+    """sum_{i,j members} T_ij over the members' n_k x n_k block (cost n_k^2, not N^2).
+
+    Summed by numpy in float64 (fixed pairwise order), not by a BLAS product, whose
+    kernels round differently on different CPUs: the same state gives the same bits anywhere.
+    """
     idx = np.flatnonzero(m)
     if len(idx) < 2:
         return float("nan")
-    return float((tension[idx] @ m.astype(tension.dtype)).sum(dtype=np.float64))
+    return float(tension[np.ix_(idx, idx)].sum(dtype=np.float64))
 
 
 def pair_tension_mean(pair_sum: float, n: int) -> float:

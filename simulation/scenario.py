@@ -12,7 +12,7 @@ scenario written beside every run use them.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -140,8 +140,16 @@ class StateSpec(Frozen):
     policy: tuple[Unit, ...] | None = Field(None, description="initial foreign-policy position f (one value per policy dimension); default drawn")
 
 
+#: States generated when a scenario (or its ``world:`` block) lists none and gives no ``generate``.
+DEFAULT_GENERATED_STATES = 60
+
+
 class World(Frozen):
-    """Who the states are and where they stand."""
+    """Who the states are and where they stand.
+
+    A ``world:`` block that gives neither ``states`` nor ``generate`` (say only a seed, or
+    ``--set world.seed=4``) keeps the default generation of 60 states rather than none.
+    """
 
     seed: int | None = Field(None, ge=0, description="seed for drawing the world; default: derived from the run seed, so each replication draws a new world")
     generate: Generate = Field(default_factory=Generate)
@@ -150,6 +158,13 @@ class World(Frozen):
     proximity_scale: Positive = Field(2000.0, description="lambda in prox_ij = exp(-d_ij / lambda), km")
     policy_dims: Annotated[int, Field(ge=1, le=10)] = Field(2, description="K, the number of foreign-policy dimensions")
     policy_regime_loading: Unit = Field(0.6, description="how much the drawn first policy dimension follows the regime: f_i0 = L*r_i + (1-L)*u_i")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_generation(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "states" not in data and "generate" not in data:
+            return {**data, "generate": {"count": DEFAULT_GENERATED_STATES}}
+        return data
 
     @model_validator(mode="after")
     def _has_states(self) -> "World":
@@ -404,7 +419,7 @@ class Scenario(Frozen):
     description: str = ""
     seed: Annotated[int, Field(ge=0)] = Field(1, description="seed of the run's random number streams")
     steps: Annotated[int, Field(ge=0, le=100000)] = Field(100, description="steps (years) to simulate")
-    world: World = Field(default_factory=lambda: World(generate=Generate(count=60)))
+    world: World = Field(default_factory=lambda: World(generate=Generate(count=DEFAULT_GENERATED_STATES)))
     rivalries: tuple[Rivalry, ...] = ()
     institutions: dict[InstitutionName, Institution] = Field(default_factory=dict, description="institutions by name")
     dynamics: Dynamics = Field(default_factory=Dynamics)

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from simulation import __version__
-from simulation.errors import ScenarioError, UserError
+from simulation.errors import ScenarioError, UserError, error_groups, several
 from simulation.scenario import Scenario
 
 __all__ = [
@@ -630,8 +630,9 @@ def _validation_message(exc: ValidationError, source: ScenarioSource) -> Scenari
 def _validate(data: Mapping[str, Any], source: ScenarioSource) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_message(exc, source) from None
+    except ValidationError as exc:  # every problem, one line each (simulation.errors.several)
+        groups = error_groups(exc.errors(), lambda e: _locate(tuple(e["loc"])).path)
+        raise several([_validation_message(g, source) for g in groups]) from None
     return _resolve_distance_file(scenario, source)
 
 

@@ -167,8 +167,12 @@ def resolve(name: str, index: dict[str, int], path: str) -> int:
     try:
         return index[name]
     except KeyError:
+        import difflib
+
         sample = ", ".join(list(index)[:8])
-        raise ScenarioError(f"unknown state {name!r}; expected a state name such as {sample}", path=path) from None
+        close = difflib.get_close_matches(str(name), list(index), n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise ScenarioError(f"unknown state {name!r}; expected a state name such as {sample}{hint}", path=path) from None
 
 
 DISTANCE_COLUMNS = ("a", "b", "km")

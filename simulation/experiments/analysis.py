@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy import stats
 
 from simulation.errors import UserError
 from simulation.experiments.schema import Experiment, MetricRef
-from simulation.experiments.store import SUMMARY_ID_COLUMNS, ResultsFolder
+from simulation.experiments.store import AGGREGATES, SUMMARY_ID_COLUMNS, ResultsFolder
 
 #: Sobol and Morris confidence intervals are bootstrap intervals with this many resamples.
 BOOTSTRAP_RESAMPLES = 1000
@@ -100,6 +99,14 @@ def _records_complete(folder: ResultsFolder, manifest: dict[str, Any]) -> bool:
     return all(folder.read_record(r["run_id"]) is not None for r in manifest["runs"] if r["status"] in ("ok", "failed"))
 
 
+def t_quantile(q: float, df: np.ndarray | int) -> np.ndarray:
+    """Student t quantile: ``scipy.special.stdtrit``, the function ``scipy.stats.t.ppf`` calls
+    (same numbers), without importing ``scipy.stats`` (a second of start-up)."""
+    from scipy.special import stdtrit
+
+    return stdtrit(df, q)
+
+
 def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
     """Mean, sample sd and t-based confidence interval of ``values`` (NaNs ignored)."""
     x = np.asarray(values, dtype=float)
@@ -111,7 +118,7 @@ def mean_ci(values: np.ndarray, confidence: float) -> dict[str, float]:
     if n == 1:
         return {"n": 1, "mean": mean, "sd": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     sd = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / np.sqrt(n)
+    half = float(t_quantile(0.5 + confidence / 2.0, n - 1)) * sd / np.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
@@ -273,12 +280,65 @@ def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
         mean = run.mean[has]
         with np.errstate(invalid="ignore", divide="ignore"):
             sd = np.sqrt(run.m2[has] / (n - 1))
-            half = stats.t.ppf(0.5 + results.confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+            half = t_quantile(0.5 + results.confidence / 2.0, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
         half = np.where(n > 1, half, np.nan)
         out.append(pd.DataFrame({"scenario": scenario, "point": point, "metric": column, "step": steps,
                                  "n": n.astype(int), "mean": mean, "ci_low": mean - half, "ci_high": mean + half}))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
+#: Per-step aggregates committed beside summary.csv: the time-series figures are drawn from
+#: this table, so a folder without its per-run files redraws them identically.
+AGGREGATE_COLUMNS = ("scenario", "point", "metric", "step", "n", "mean", "ci_low", "ci_high")
+#: Significant digits kept in aggregates.csv: far below what a figure can show, and small
+#: enough that the last digits a CPU's rounding can move (about 1e-9) rarely reach the file.
+AGGREGATE_DIGITS = 7
+
+
+def timeseries_refs(experiment: Experiment) -> list[MetricRef]:
+    """Every metric a time-series figure of the experiment draws (in first-use order)."""
+    refs: dict[str, MetricRef] = {}
+    for spec in experiment.figure_list():
+        if spec.kind == "timeseries":
+            for ref in spec.metrics or experiment.summary.metrics:
+                refs.setdefault(ref.column, ref)
+    return list(refs.values())
+
+
+def series_complete(results: StoredResults) -> bool:
+    """True when every successful run still has its time series (so aggregates can be built)."""
+    return all(results.folder.timeseries_path(r).exists() for r in results.ok()["run_id"])
+
+
+def write_aggregates(results: StoredResults, refs: list[MetricRef]) -> Path:
+    """Build the per-step aggregates of ``refs`` from the per-run files and write them."""
+    table = timeseries(results, refs)
+    if table.empty:
+        table = pd.DataFrame(columns=list(AGGREGATE_COLUMNS))
+    table = table.loc[:, list(AGGREGATE_COLUMNS)]
+    path = results.folder.root / AGGREGATES
+    text = table.to_csv(index=False, lineterminator="\n", float_format=f"%.{AGGREGATE_DIGITS}g")
+    results.folder.write_text(AGGREGATES, text)
+    return path
+
+
+def read_aggregates(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame | None:
+    """The stored aggregates of ``refs``, or None when the file is missing, unreadable or
+    lacks one of them (then the figure cannot be drawn without the per-run files)."""
+    path = results.folder.root / AGGREGATES
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path, dtype={"scenario": str, "metric": str})
+    except (ValueError, OSError, UnicodeDecodeError):
+        return None
+    if list(table.columns) != list(AGGREGATE_COLUMNS):
+        return None
+    wanted = [r.column for r in refs]
+    if not set(wanted) <= set(table["metric"]):
+        return None
+    return table[table["metric"].isin(wanted)].reset_index(drop=True)
+
+
 __all__ = ["StoredResults", "mean_ci", "describe", "paired_differences", "sobol_indices", "morris_indices",
-           "timeseries"]
+           "timeseries", "timeseries_refs", "series_complete", "write_aggregates", "read_aggregates", "AGGREGATES"]

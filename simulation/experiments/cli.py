@@ -48,12 +48,21 @@ def register(subparsers: Any) -> None:
     reproduce = subparsers.add_parser(
         "reproduce",
         help="re-run recorded runs and compare with the stored results",
-        description="Re-run the first K successful runs recorded in the manifest (all by default) "
-        "and compare them with the stored results. Exit 0 when identical, 1 with a list of differences.",
+        description="Re-run the first K successful runs recorded in the manifest (all by default) and compare "
+        "them with the stored results: each run is identical, within tolerance (continuous values within --rtol, "
+        "counts equal) or different. Prints one verdict line; exit 0 when no run is different, 1 otherwise. "
+        "--statistical instead re-runs a sample of replications and checks each summary mean against its CI.",
     )
     reproduce.add_argument("results", help="results folder written by 'alliance-sim sweep'")
     reproduce.add_argument("--runs", type=int, default=None, metavar="K", help="number of runs to re-run (the first K in the manifest's order)")
     reproduce.add_argument("--workers", type=int, default=1, help="worker processes (default 1: serial)")
+    reproduce.add_argument("--rtol", type=float, default=None, metavar="R",
+                           help="relative tolerance on continuous values (default 1e-6; counts must be equal)")
+    reproduce.add_argument("--verbose", action="store_true", help="list every run with its level and largest differences")
+    reproduce.add_argument("--statistical", action="store_true",
+                           help="re-run a sample of replications and check each summary mean lies within the stored CI")
+    reproduce.add_argument("--sample", type=int, default=None, metavar="K",
+                           help="replications re-run per scenario and design point by --statistical (default 10)")
     reproduce.set_defaults(func=_reproduce)
 
 
@@ -81,4 +90,8 @@ def _report(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> int:
     from simulation.experiments.reproduce import reproduce_command
 
-    return reproduce_command(args.results, runs=args.runs, workers=args.workers)
+    from simulation.experiments.reproduce import DEFAULT_RTOL, DEFAULT_SAMPLE
+
+    return reproduce_command(args.results, runs=args.runs, workers=args.workers, verbose=args.verbose, statistical=args.statistical,
+                             rtol=DEFAULT_RTOL if args.rtol is None else args.rtol,
+                             sample=DEFAULT_SAMPLE if args.sample is None else args.sample)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from simulation.experiments.schema import Design
 
@@ -51,6 +50,8 @@ def sample(design: Design, seed: int) -> DesignPoints:
         grids = [spec.values for spec in design.parameters.values()]
         return DesignPoints(columns, tuple(tuple(p) for p in itertools.product(*grids)))
     if design.type == "lhs":
+        from scipy.stats import qmc  # a second of start-up: only for Latin hypercubes
+
         unit = qmc.LatinHypercube(d=len(columns), rng=np.random.default_rng(seed)).random(design.samples)
         problem = salib_problem(design)
         bounds = np.array(problem["bounds"], dtype=float)

@@ -58,10 +58,13 @@ def _panels(n: int) -> tuple[Figure, list]:
 
 
 def _save(fig: Figure, folder: Path, stem: str) -> None:
+    """PNG, then SVG with the layout the PNG computed frozen: constrained layout measures
+    every text again on each save, a third of the drawing time, for the same positions."""
     folder.mkdir(parents=True, exist_ok=True)
     for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
         buffer = io.BytesIO()
         fig.savefig(buffer, format=ext, dpi=PNG_DPI, metadata=meta)
+        fig.set_layout_engine("none")
         atomic_write(folder / f"{stem}.{ext}", buffer.getvalue())
 
 
@@ -155,9 +158,11 @@ def differences(results: StoredResults, columns: list[str]) -> tuple[Figure, str
     return fig, title
 
 
-def timeseries(results: StoredResults, refs: list) -> tuple[Figure, str]:
-    """Mean trajectory per scenario with a CI band over replications."""
-    table = analysis.timeseries(results, refs)
+def timeseries(results: StoredResults, refs: list, table: pd.DataFrame | None = None) -> tuple[Figure, str]:
+    """Mean trajectory per scenario with a CI band over replications, from the per-step
+    aggregates (``aggregates.csv``; built from the per-run files when not given)."""
+    if table is None:
+        table = analysis.timeseries(results, refs)
     columns = [r.column for r in refs]
     fig, axes = _panels(len(columns))
     pooled = not table.empty and (table["point"] == -1).all()
@@ -170,11 +175,16 @@ def timeseries(results: StoredResults, refs: list) -> tuple[Figure, str]:
         ax.set_xlabel("step (year)")
         ax.set_ylabel(_wrap(labels.axis_label(column), AXIS_LABEL_CHARS_Y))
         ax.set_title(labels.describe_metric(column))
-        ax.legend(fontsize=7)
-    how = ", pooled over design points" if pooled else ""
-    title = f"{results.experiment.name}: mean per step with {_conf(results)} band ({_reps(results)}{how})"
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    title = _timeseries_title(results, pooled)
     _title(fig, title)
     return fig, title
+
+
+def _timeseries_title(results: StoredResults, pooled: bool) -> str:
+    how = ", pooled over design points" if pooled else ""
+    return f"{results.experiment.name}: mean per step with {_conf(results)} band ({_reps(results)}{how})"
 
 
 def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
@@ -301,12 +311,26 @@ def morris(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
     return fig, title
 
 
-def draw_all(results: StoredResults) -> list[Drawn]:
+@dataclass(frozen=True)
+class Kept:
+    """A figure left as it was, because the data to redraw it is not in the folder."""
+
+    stem: str
+    caption: str
+    reason: str
+
+
+def draw_all(results: StoredResults, aggregates: pd.DataFrame | None = None) -> tuple[list[Drawn], list[Kept]]:
     """Draw every figure the experiment asks for into ``figures/``; return what was drawn
-    (nothing when no run succeeded: there is nothing to show)."""
+    and what was kept (nothing when no run succeeded: there is nothing to show).
+
+    Time-series figures are drawn from ``aggregates`` (the per-step table).  Without it a
+    time-series figure is never redrawn emptier: an existing file is kept and reported.
+    """
     drawn: list[Drawn] = []
+    kept: list[Kept] = []
     if results.ok().empty:
-        return drawn
+        return drawn, kept
     counts: dict[str, int] = {}
     summarised = [m.column for m in results.metrics]
     with rc_context(STYLE):
@@ -314,13 +338,28 @@ def draw_all(results: StoredResults) -> list[Drawn]:
             counts[spec.kind] = counts.get(spec.kind, 0) + 1
             stem = spec.kind if counts[spec.kind] == 1 else f"{spec.kind}-{counts[spec.kind]}"
             if spec.kind == "timeseries":
-                fig, caption = timeseries(results, list(spec.metrics or results.metrics))
+                refs = list(spec.metrics or results.metrics)
+                if aggregates is None:
+                    if (results.folder.figures_dir / f"{stem}.png").exists():
+                        pooled = _pooled_groups(results)
+                        kept.append(Kept(stem, _timeseries_title(results, pooled),
+                                         f"the per-run time series are not in {results.folder.root} and its "
+                                         f"{analysis.AGGREGATES} does not hold them"))
+                    continue
+                part = aggregates[aggregates["metric"].isin([r.column for r in refs])]
+                fig, caption = timeseries(results, refs, part)
             else:
                 columns = [m.column for m in spec.metrics] if spec.metrics else summarised
                 fig, caption = FIGURES[spec.kind](results, columns)
             _save(fig, results.folder.figures_dir, stem)
             drawn.append(Drawn(stem, caption))
-    return drawn
+    return drawn, kept
+
+
+def _pooled_groups(results: StoredResults) -> bool:
+    """Whether a time-series figure pools design points (as ``analysis.timeseries`` decides)."""
+    groups = results.ok()[["scenario", "point"]].drop_duplicates().shape[0]
+    return groups > analysis.MAX_TIMESERIES_GROUPS
 
 
 FIGURES = {"comparison": comparison, "differences": differences, "heatmap": heatmap, "sobol": sobol, "morris": morris}

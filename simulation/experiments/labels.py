@@ -1,6 +1,6 @@
 """Human-readable names and units of metrics, for figure axes and report tables.
 
-The metric names themselves belong to ``simulation.metrics`` (MODEL.md section 4); this
+The metric names themselves belong to ``simulation.metrics`` (docs/ODD.md, "Observation"); this
 table only says how to show them.  An unknown name is shown as it is, without a unit.
 """
 
@@ -43,6 +43,21 @@ METRICS: dict[str, tuple[str, str]] = {
     "leader_share": ("leader's capability share in the institution", "share"),
     "consensus_capacity": ("consensus capacity chi", UNIT_INTERVAL),
 }
+
+
+#: Metrics computed from counts alone (events, members, institutions alive): identical on any
+#: machine as long as the discrete outcomes are, so ``reproduce`` requires them to be equal.
+#: Everything else is continuous and compared within a relative tolerance.
+COUNTS = frozenset({
+    "dispute_rate", "conflict_rate", "dispute_rate_intra", "dispute_rate_inter", "conflict_rate_intra",
+    "conflict_rate_inter", "settlement_rate", "crisis_rate", "aligned_share_hegemonic", "aligned_share_dialogue",
+    "size", "joins", "exits", "survival",
+})
+
+
+def is_count(column: str) -> bool:
+    """True for a count-derived metric (``crisis_rate``, ``size@Atlantic``, ...)."""
+    return split(column)[0] in COUNTS
 
 
 def split(column: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ Built only from the stored results (via ``analysis`` and ``figures``), so
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +179,11 @@ def _experiment_path(res: StoredResults) -> str:
 def build_report(root: str | Path) -> Path:
     """Rebuild summary.csv from the run records, draw the figures, write report.md."""
     res = StoredResults.load(root, rebuild_summary=True)
-    drawn = figures.draw_all(res)
+    aggregates = _aggregates(res)
+    drawn, kept = figures.draw_all(res, aggregates)
+    for k in kept:
+        print(f"warning: figures/{k.stem}.png kept as it was: {k.reason}", file=sys.stderr)
+    shown = [*drawn, *kept]
     exp = res.experiment
     folder = res.folder.root
     window = f"the {exp.summary.statistic} over the last {exp.summary.window} steps"
@@ -191,8 +196,8 @@ def build_report(root: str | Path) -> Path:
         "## What was run\n\n" + _provenance(res),
         f"Each run is summarised by {window}; intervals are t-based {res.confidence:.0%} confidence intervals over replications.",
         _scenarios_section(res),
-        "## Figures\n\n" + ("\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))" for d in drawn)
-                             or "None: no run succeeded."),
+        "## Figures\n\n" + ("\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))"
+                                         for d in shown) or "None: no run succeeded."),
         "## Results by scenario\n\n" + _describe_section(res),
         _differences_section(res),
         _sensitivity_section(res),
@@ -207,9 +212,20 @@ def build_report(root: str | Path) -> Path:
     return folder / REPORT
 
 
+def _aggregates(res: StoredResults) -> pd.DataFrame | None:
+    """The per-step table the time-series figures draw: rebuilt from the per-run files when
+    every successful run still has one, else the stored ``aggregates.csv`` (a clone without
+    the bulky files).  Always read back from the file, so both ways draw identical figures."""
+    refs = analysis.timeseries_refs(res.experiment)
+    if not refs or res.ok().empty:
+        return None
+    if analysis.series_complete(res):
+        analysis.write_aggregates(res, refs)
+    return analysis.read_aggregates(res, refs)
+
+
 def report_command(results: str) -> int:
     path = build_report(results)
-    import sys
 
     print(f"report written: {path}", file=sys.stderr)
     return 0

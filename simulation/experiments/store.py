@@ -35,9 +35,10 @@ EXPERIMENT_COPY = "experiment.yaml"
 SCENARIOS_DIR = "scenarios"
 FIGURES_DIR = "figures"
 REPORT = "report.md"
+AGGREGATES = "aggregates.csv"
 LOCK = ".lock"
 #: Everything a sweep writes; ``--force`` removes these and nothing else.
-OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, REPORT)
+OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, REPORT, AGGREGATES)
 PARQUET_MAGIC = b"PAR1"
 #: A Parquet file ends with its footer's length (4 bytes, little-endian) and the magic.
 PARQUET_TAIL = 8

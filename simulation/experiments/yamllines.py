@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulation.errors import UserError
+from simulation.errors import UserError, several
 from simulation.scenario_io import ScenarioSource, read_yaml_mapping
 
 EXPERIMENT_DOCUMENT = ("an experiment", "name, scenarios, replications, seed, summary")
@@ -134,23 +134,29 @@ def plain_message(err: dict[str, Any]) -> tuple[str, bool]:
 
 
 def validation_error(exc: ValidationError, file: str, lines: dict[KeyPath, int], data: Any = None) -> UserError:
-    """Turn a pydantic error into one ``UserError`` naming file, line, key path, expectation.
+    """Turn a pydantic error into a ``UserError`` naming file, line, key path, expectation,
+    one line per problem (``simulation.errors.several``).
 
     ``data`` (the parsed file) turns pydantic's locations into key paths of the file.  A check
     that knows better where the problem is (a cross-check between keys) passes the key path
     relative to its model in the error context as ``at``.  The errors pydantic reports for one
     value of a union (one per member type) are one problem: a value of none of those types.
     """
-    errors = exc.errors(include_url=False)
     located: list[tuple[KeyPath, dict[str, Any]]] = []
-    for err in errors:
+    for err in exc.errors(include_url=False):
         loc = file_loc(tuple(err["loc"]), data, err["type"])
         at = (err.get("ctx") or {}).get("at")
         if at:
             loc = (*loc, *at)
         located.append((loc, err))
-    loc, err = located[0]
-    same = [e for l, e in located if l == loc]
+    problems: dict[KeyPath, list[dict[str, Any]]] = {}
+    for loc, err in located:
+        problems.setdefault(loc, []).append(err)
+    return several([_one_problem(loc, errs, file, lines) for loc, errs in problems.items()])
+
+
+def _one_problem(loc: KeyPath, same: list[dict[str, Any]], file: str, lines: dict[KeyPath, int]) -> UserError:
+    err = same[0]
     if len(same) > 1 and all(_kind_expected(e["type"]) for e in same):
         kinds = list(dict.fromkeys(_kind_expected(e["type"]) for e in same))
         message, show = f"expected {', '.join(kinds[:-1])} or {kinds[-1]}", True
@@ -159,7 +165,4 @@ def validation_error(exc: ValidationError, file: str, lines: dict[KeyPath, int],
     got = err.get("input")
     if show and not isinstance(got, dict) and not (err.get("ctx") or {}).get("at") and len(repr(got)) <= MAX_SHOWN:
         message += f" (got {got!r})"
-    more = len(dict.fromkeys(l for l, _ in located)) - 1
-    if more:
-        message += f" [and {more} more problem{'s' if more > 1 else ''}]"
     return UserError(message, file=file, line=line_of(lines, loc), path=_dotted(loc))
