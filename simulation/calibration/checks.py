@@ -26,6 +26,8 @@ from simulation.scenario import Scenario
 from simulation.scenario_io import load_scenario, with_overrides
 
 RECORD_COLUMNS = ("institution", "year", "state")
+#: Where in a prior's support the second probe value lies (irrational-looking, never a whole number for whole-number ends).
+PROBE = 0.3819660112501051
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,18 @@ def _check_priors(cf: CalibrationFile, hindcasts: tuple[tuple[str, Scenario], ..
         if path == RUN_SEED or path.split(".")[0] == RUN_SEED:
             raise cf.error("cannot calibrate the run seed; expected a model parameter path", "priors", path)
         mid[path] = midpoint(prior)
+        # the midpoint, and an interior point that is not a round number (an integer field
+        # accepts 2.0 but not 1.76)
+        probes = (mid[path], prior.low + PROBE * (prior.high - prior.low))
         for label, scenario in hindcasts:
-            try:
-                inside = with_overrides(scenario, {path: mid[path]}, source=label)
-            except ScenarioError as exc:
-                raise cf.error(f"not a real-valued parameter of hindcast {label!r}: {exc.detail}", "priors", path) from None
-            if _value_at(inside, path) != mid[path]:
-                raise cf.error(f"hindcast {label!r} does not take real values at {path} (it stored {_value_at(inside, path)!r} "
-                               f"for {mid[path]!r}); expected a real-valued parameter", "priors", path)
+            for probe in probes:
+                try:
+                    inside = with_overrides(scenario, {path: probe}, source=label)
+                except ScenarioError as exc:
+                    raise cf.error(f"not a real-valued parameter of hindcast {label!r}: {exc.detail}", "priors", path) from None
+                if _value_at(inside, path) != probe:
+                    raise cf.error(f"hindcast {label!r} does not take real values at {path} (it stored {_value_at(inside, path)!r} "
+                                   f"for {probe!r}); expected a real-valued parameter", "priors", path)
             for end in (prior.low, prior.high):
                 try:
                     with_overrides(scenario, {path: float(end)}, source=label)
