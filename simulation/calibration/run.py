@@ -108,6 +108,8 @@ def calibrate(path: str | Path, *, out: str | Path | None = None, executor: str 
         raise UserError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     if workers is not None and workers < 1:
         raise UserError(f"--workers {workers}: expected a whole number >= 1")
+    if scheduler_file and not os.path.exists(scheduler_file):
+        raise UserError(f"scheduler file not found: {scheduler_file}; expected the file written by the dask scheduler")
     cf = load_calibration(path)
     c = cf.calibration
     root = Path(out) if out is not None else Path("results") / c.name
@@ -117,8 +119,9 @@ def calibrate(path: str | Path, *, out: str | Path | None = None, executor: str 
     manifest_path = root / MANIFEST
     if resume:
         if not db.exists() or not manifest_path.exists():
-            raise UserError(f"nothing to resume: no {DB_FILE} and {MANIFEST}; expected the folder of an earlier calibration "
-                            "(run without --resume to start one)", file=str(root))
+            raise UserError(f"nothing to resume: no {DB_FILE} and {MANIFEST} (a calibration stopped before its first "
+                            "database write has nothing to continue); expected the folder of an earlier calibration "
+                            "(start again with --force)", file=str(root))
         old = json.loads(manifest_path.read_text())
         if old.get("calibration", {}).get("sha256") != cf.sha256:
             raise UserError(f"the calibration file changed since this folder was started (sha256 {old.get('calibration', {}).get('sha256', '?')[:12]} "

@@ -61,28 +61,29 @@ def test_toy_calibration_finds_the_truth_and_writes_every_output(make_toy, tmp_p
 
 
 def test_same_seed_same_posterior_and_global_rng_untouched(make_toy, tmp_path):
-    path = make_toy()
+    path = make_toy(population=10)
     np.random.seed(123)
     before = np.random.get_state()[1].copy()
     a = calibrate(path, out=tmp_path / "a", quiet=True, figures=False)
     assert (np.random.get_state()[1] == before).all()
     b = calibrate(path, out=tmp_path / "b", quiet=True, figures=False)
     assert (a / "generations.csv").read_bytes() == (b / "generations.csv").read_bytes()
-    other = make_toy("other.yaml", seed=4)
+    other = make_toy("other.yaml", population=10, seed=4)
     c = calibrate(other, out=tmp_path / "c", quiet=True, figures=False)
     assert (a / "generations.csv").read_bytes() != (c / "generations.csv").read_bytes()
 
 
 def test_processes_and_worker_count_do_not_change_the_posterior(make_toy, tmp_path):
-    path = make_toy()
+    path = make_toy(population=10)
     serial = calibrate(path, out=tmp_path / "serial", quiet=True, figures=False)
     pooled = calibrate(path, out=tmp_path / "pooled", executor="processes", workers=2, quiet=True, figures=False)
     assert (serial / "generations.csv").read_bytes() == (pooled / "generations.csv").read_bytes()
 
 
 def test_kill_minus_9_then_resume_continues_from_the_last_generation(make_toy, tmp_path):
-    generations = 5
-    path = make_toy(simulator="simulation.calibration.toy:slow_toy_sizes", generations=generations, fan_chart={"enabled": False})
+    generations = 4
+    path = make_toy(simulator="simulation.calibration.toy:slow_toy_sizes", population=10, generations=generations,
+                    fan_chart={"enabled": False})
     out = tmp_path / "killed"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "simulation", "calibrate", str(path), "--out", str(out)],
