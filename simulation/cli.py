@@ -1,7 +1,8 @@
 """The ``alliance-sim`` command line.
 
 Sub-commands live in their own modules and register themselves here (``run``/``validate`` in
-``simulation.cli_run``; ``sweep``/``report``/``reproduce`` in ``simulation.experiments.cli``).
+``simulation.cli_run``; ``sweep``/``report``/``reproduce`` in ``simulation.experiments.cli``; ``calibrate`` in
+``simulation.calibration.cli``).
 A user's mistake arrives as ``UserError`` and becomes one line on stderr with exit code 2,
 never a traceback; anything else is a bug and keeps its traceback.
 """
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from simulation import __version__, cli_run
+from simulation.calibration import cli as calibration_cli
 from simulation.errors import UserError, error_text
 from simulation.experiments import cli as experiments_cli
 
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_run.register(subparsers)
     experiments_cli.register(subparsers)
+    calibration_cli.register(subparsers)
     return parser
 
 

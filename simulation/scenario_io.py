@@ -660,8 +660,68 @@ def load_scenario_with_source(
     source = ScenarioSource(file=str(path), base_dir=file_path.parent)
     parsed = _parse_overrides(overrides)  # a malformed --set fails before the file is read
     data = read_yaml_mapping(file_path, source)
-    data, source.overrides = _apply(data, parsed, source)
+    included = _included_overrides(data, source, file_path)
+    data, source.overrides = _apply(data, [*included, *parsed], source)
     return _validate(data, source), source
+
+
+# --------------------------------------------------------------------------------------
+# include: overlay files (e.g. a calibration's overlay.yaml)
+# --------------------------------------------------------------------------------------
+
+#: Top-level key of a scenario (or overlay) listing overlay files to include.
+INCLUDE_KEY = "include"
+OVERLAY_DOCUMENT = ("an overlay", "dotted key paths such as dynamics.membership.join_threshold")
+
+
+def _included_overrides(data: dict[str, Any], source: ScenarioSource, file_path: Path) -> list[Override]:
+    """Pop ``include: [path, ...]`` from ``data`` and return the overlays' values as overrides.
+
+    An overlay is a mapping of dotted key paths to values (what ``--set`` takes), optionally
+    with its own ``include``.  Paths are relative to the including file.  Overlays apply in
+    list order, before the file's own keys: a path the scenario file writes keeps the file's
+    value.  Command-line ``--set`` overrides apply after both.  A cycle is an error."""
+    out: list[Override] = []
+
+    def visit(raw: dict[str, Any], where: ScenarioSource, path: Path, stack: tuple[Path, ...]) -> None:
+        if INCLUDE_KEY not in raw:
+            return
+        items = raw.pop(INCLUDE_KEY)
+        items = [items] if isinstance(items, str) else items
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            raise where.error("expected a list of overlay file paths, e.g. include: [../results/calibration/overlay.yaml]", (INCLUDE_KEY,))
+        for index, item in enumerate(items):
+            target = (path.parent / item).resolve()
+            line = where.line_of((INCLUDE_KEY, index)) or where.line_of((INCLUDE_KEY,))
+            if target in stack:
+                chain = " -> ".join(str(p) for p in (*stack, target))
+                raise ScenarioError(f"the include forms a cycle ({chain}); expected each overlay at most once on a chain", file=where.file, line=line, path=INCLUDE_KEY)
+            if not target.is_file():
+                raise ScenarioError(f"no such overlay file {target}; expected a path relative to {where.file}", file=where.file, line=line, path=INCLUDE_KEY)
+            inner = ScenarioSource(file=str(target), base_dir=target.parent)
+            overlay = read_yaml_mapping(target, inner, OVERLAY_DOCUMENT)
+            visit(overlay, inner, target, (*stack, target))
+            for key, value in overlay.items():
+                key_path = _parse_path(str(key), f"{inner.file}:{inner.line_of((key,))}")
+                if _written(data, key_path):
+                    continue  # the scenario file's own value wins
+                out.append(Override(key_path, value, f"include {inner.file}:{inner.line_of((key,))}"))
+
+    visit(data, source, file_path.resolve(), (file_path.resolve(),))
+    return out
+
+
+def _written(data: Mapping[str, Any], path: KeyPath) -> bool:
+    """Whether the raw scenario data writes ``path`` itself."""
+    node: Any = data
+    for key in path:
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            return False
+    return True
 
 
 def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str | Override] | Mapping[str, Any] = ()) -> Scenario:
