@@ -31,7 +31,7 @@ from simulation.scenario import (
     Scenario,
     ThreatEvent,
 )
-from simulation.world import pairs_to_arrays, resolve, select_founders
+from simulation.world import pairs_to_arrays, resolve as resolve_state, select_founders
 
 if TYPE_CHECKING:  # pragma: no cover
     from simulation.institutions import InstitutionState
@@ -102,18 +102,18 @@ def _present(model, timeline: _Timeline, i: int, ev, path: str) -> None:
 
 
 def _check_states(model, ev, path, names, timeline, generated):
-    return [resolve(s, model.index, f"{path}.states.{k}") for k, s in enumerate(ev.states)]
+    return [resolve_state(s, model.index, f"{path}.states.{k}") for k, s in enumerate(ev.states)]
 
 
 def _check_rivalry(model, ev, path, names, timeline, generated):
-    idx = [resolve(ev.a, model.index, f"{path}.a"), resolve(ev.b, model.index, f"{path}.b")]
+    idx = [resolve_state(ev.a, model.index, f"{path}.a"), resolve_state(ev.b, model.index, f"{path}.b")]
     if idx[0] == idx[1]:
         raise ScenarioError("a state cannot be its own rival", path=path)
     return idx
 
 
 def _check_join_leave(model, ev, path, names, timeline, generated):
-    i = resolve(ev.state, model.index, f"{path}.state")
+    i = resolve_state(ev.state, model.index, f"{path}.state")
     _institution(names, ev.institution, f"{path}.institution")
     if isinstance(ev, LeaveEvent) and timeline.leader.get(ev.institution) == i:
         raise ScenarioError(f"{ev.state} leads {ev.institution} and cannot leave it", path=path)
@@ -147,7 +147,7 @@ def _check_enter(model, ev, path, names, timeline, generated):
 
 
 def _check_exit(model, ev, path, names, timeline, generated):
-    i = resolve(ev.state, model.index, f"{path}.state")
+    i = resolve_state(ev.state, model.index, f"{path}.state")
     _present(model, timeline, i, ev, f"{path}.state")
     for name, live in timeline.live.items():
         if live and timeline.leader.get(name) == i:
@@ -157,7 +157,7 @@ def _check_exit(model, ev, path, names, timeline, generated):
             )
     idx = [i]
     for k, s in enumerate(ev.successors):
-        j = resolve(s, model.index, f"{path}.successors.{k}")
+        j = resolve_state(s, model.index, f"{path}.successors.{k}")
         if j == i:
             raise ScenarioError(f"{s} cannot succeed itself", path=f"{path}.successors.{k}")
         if not timeline.active[j]:
@@ -176,14 +176,14 @@ def _check_found(model, ev, path, names, timeline, generated):
     idx: list[int] = []
     if isinstance(spec.founders, list):
         for k, s in enumerate(spec.founders):
-            j = resolve(s, model.index, f"{ipath}.founders.{k}")
+            j = resolve_state(s, model.index, f"{ipath}.founders.{k}")
             if not timeline.active[j]:
                 raise ScenarioError(f"the founder {s} of {ev.institution} is not in the world at step {ev.step}", path=path)
             idx.append(j)
     if isinstance(spec, Hegemonic):
         if spec.leader is None:
             raise ScenarioError(f"{ev.institution} is founded by an event; a hegemonic alliance founded later needs its leader named (institutions.{ev.institution}.leader)", path=path)
-        lead = resolve(spec.leader, model.index, f"{ipath}.leader")
+        lead = resolve_state(spec.leader, model.index, f"{ipath}.leader")
         if isinstance(spec.founders, list) and lead not in idx:
             raise ScenarioError(f"expected the leader {spec.leader!r} among the founders", path=f"{ipath}.leader")
         if not timeline.active[lead]:

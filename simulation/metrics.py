@@ -110,12 +110,15 @@ class Observation:
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
 
-    def in_world(self, values: np.ndarray) -> np.ndarray:
-        """``values`` of the states in the world (all of them when every state is active)."""
-        return values if self.everyone else values[self.model.active]
-
     def __getattr__(self, name):
         return getattr(self.model, name)
+
+
+def in_world(model, values: np.ndarray) -> np.ndarray:
+    """``values`` of the states in the world: all of them when every state is active (or the
+    model knows no activity), else those of the active states."""
+    active = getattr(model, "active", None)
+    return values if active is None or active.all() else values[active]
 
 
 def intra_dyads(model: "AllianceModel") -> int:
@@ -182,7 +185,7 @@ def crisis_rate(model) -> float:
 
 @world_metric
 def mean_stability(model) -> float:
-    return float(model.in_world(model.stability).mean())
+    return float(in_world(model, model.stability).mean())
 
 
 @world_metric
@@ -192,24 +195,24 @@ def mean_tension(model) -> float:
 
 @world_metric
 def mean_threat(model) -> float:
-    return float(model.in_world(model.threat).mean())
+    return float(in_world(model, model.threat).mean())
 
 
 @world_metric
 def mean_autonomy(model) -> float:
-    return float(model.in_world(model.autonomy).mean())
+    return float(in_world(model, model.autonomy).mean())
 
 
 @world_metric
 def hhi(model) -> float:
-    return herfindahl(model.in_world(model.capability))
+    return herfindahl(in_world(model, model.capability))
 
 
 @world_metric
 def concentration(model) -> float:
     """Ray-Singer CON = sqrt((HHI - 1/N) / (1 - 1/N))."""
     n = model.n
-    return float(np.sqrt(max(herfindahl(model.in_world(model.capability)) - 1.0 / n, 0.0) / (1.0 - 1.0 / n)))
+    return float(np.sqrt(max(herfindahl(in_world(model, model.capability)) - 1.0 / n, 0.0) / (1.0 - 1.0 / n)))
 
 
 def _aligned_share(model, hegemonic: bool) -> float:
@@ -217,7 +220,7 @@ def _aligned_share(model, hegemonic: bool) -> float:
     for k in model.alive():
         if k.hegemonic == hegemonic:
             aligned |= k.members
-    return float(model.in_world(aligned).mean())
+    return float(in_world(model, aligned).mean())
 
 
 @world_metric
