@@ -48,8 +48,14 @@ class Scheduled:
 
 
 def founded_later(scenario: Scenario) -> set[str]:
-    """Institutions with a ``found`` event: dormant from step 0 until founded."""
-    return {ev.institution for ev in scenario.events if isinstance(ev, FoundEvent) and ev.institution in scenario.institutions}
+    """Institutions with a ``found`` event: dormant from step 0 until founded (an unknown
+    name is an error here, before the institutions existing at step 0 are built)."""
+    out = set()
+    for n, ev in enumerate(scenario.events):
+        if isinstance(ev, FoundEvent):
+            _institution(scenario.institutions, ev.institution, f"events.{n}.institution")
+            out.add(ev.institution)
+    return out
 
 
 def record_applies(scenario: Scenario) -> bool:
@@ -142,6 +148,12 @@ def _check_enter(model, ev, path, names, timeline, generated):
                 path=f"{path}.state",
             )
         raise ScenarioError(f"{ev.state} is already in the world at step {ev.step}; a state can enter only if it is new or has exited before", path=f"{path}.state")
+    here = model.location[i]
+    if ev.location is not None and not np.isnan(here).any() and tuple(here.tolist()) != tuple(float(x) for x in ev.location):
+        raise ScenarioError(
+            f"{ev.state}'s capital is already at {here.tolist()}; a state keeps one location for the whole run (leave location out)",
+            path=f"{path}.location",
+        )
     timeline.active[i] = True
     return [i]
 

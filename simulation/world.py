@@ -149,13 +149,6 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
                 raise ScenarioError(f"the new state {ev.state} has no location; give it a location [x, y] in km or set world.distance_file", path=f"events.{n}.location")
             entering.append(loc)
         location = np.concatenate([location, np.array(entering, dtype=float).reshape(-1, 2)])
-        for n, ev in enters:
-            i = names.index(ev.state)
-            if ev.location is not None and tuple(location[i]) != tuple(float(x) for x in ev.location):
-                raise ScenarioError(
-                    f"{ev.state}'s capital is already at {list(location[i])}; a state keeps one location for the whole run (leave location out)",
-                    path=f"events.{n}.location",
-                )
         diff = location[:, None, :] - location[None, :, :]
         dist = np.sqrt((diff**2).sum(axis=-1))
 
