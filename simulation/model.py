@@ -3,7 +3,13 @@
 ``step()`` is the process overview of docs/ODD.md, one line per phase.  State variables
 live in arrays on the model (one entry per state, N x N for dyads) so the dyadic work is
 vectorised; ``State`` agents are views onto them.  The maths of each phase is in
-``simulation.mechanisms``; what is measured is in ``simulation.metrics``.
+``simulation.mechanisms``; scheduled events are in ``simulation.events``, forcing in
+``simulation.forcing``, membership decisions in ``simulation.membership_phase``, and every
+membership change goes through ``simulation.roster`` into the membership record
+(``simulation.record``); what is measured is in ``simulation.metrics``.
+
+History: a slot exists from step 0 for every state, including those that enter later; a
+state takes part only while ``active`` (docs/ODD.md, section 7.11).
 
 Randomness: the run's seed feeds Mesa's ``rng`` and a ``numpy.random.SeedSequence`` that is
 split into one stream per phase.  Each phase draws a fixed number of values whatever the
@@ -210,19 +216,19 @@ class AllianceModel(mesa.Model):
             inst.joins = inst.exits = 0
 
     def apply_forcing(self) -> None:
-        """Phase 1a (history modes forced and imposed): capability and regime of every active
+        """Phase 0b (history modes forced and imposed): capability and regime of every active
         state from the data of this calendar year."""
         if self.forcing is not None:
             forcing.apply(self.forcing, self.start_year + self.steps, self.active, self.capability, self.regime)
 
     def apply_scheduled_events(self) -> None:
-        """Phase 1b: the scenario's events for this step, in file order; too-small institutions dissolve."""
+        """Phase 1a: the scenario's events for this step, in file order; too-small institutions dissolve."""
         self.forced_crisis[:] = False
         events.apply(self, self.events.get(self.steps, []))
         roster.dissolve_small(self)
 
     def emerge_threats(self) -> None:
-        """Phase 1c: new transboundary threats, more likely where stability is low."""
+        """Phase 1b: new transboundary threats, more likely where stability is low."""
         p = self.dynamics.threats
         draws = self.streams["threats"].random(self.n)
         self.threat, _ = threats.emerge(self.threat, self.stability, draws, p.emergence, p.size)
