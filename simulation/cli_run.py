@@ -307,6 +307,18 @@ def _figure_title(scenario: Scenario) -> str:
     return f"{scenario.name} — seed {scenario.seed}, {scenario.steps} steps — {kinds}"
 
 
+def _states(scenario: Scenario) -> str:
+    """'60 states', or '7 states (+4 entering later)' when enter events name new states."""
+    from simulation.scenario import EnterEvent
+    from simulation.world import GENERATED_NAME
+
+    g = scenario.world.generate.count
+    known = {s.name for s in scenario.world.states} | {GENERATED_NAME.format(i + 1) for i in range(g)}
+    n = g + len(scenario.world.states)
+    later = {e.state for e in scenario.events if isinstance(e, EnterEvent)} - known
+    return f"{n} states" + (f" (+{len(later)} entering later)" if later else "")
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -353,9 +365,9 @@ def summary_table(table: pd.DataFrame, scenario: Scenario) -> str:
     def line(cols: tuple[str, ...]) -> str:
         return "  ".join([cols[0].ljust(widths[0]), cols[1].ljust(widths[1]), *(c.rjust(w) for c, w in zip(cols[2:], widths[2:]))]).rstrip()
 
-    n_states = scenario.world.generate.count + len(scenario.world.states)
+    n_states = _states(scenario)
     out = [
-        f"{scenario.name}: {n_states} states, {_count(len(scenario.institutions), "institution")}, {scenario.steps} steps, seed {scenario.seed}",
+        f"{scenario.name}: {n_states}, {_count(len(scenario.institutions), "institution")}, {scenario.steps} steps, seed {scenario.seed}",
         "",
         line(headers),
         "-" * len(line(headers)),
@@ -417,6 +429,6 @@ def validate_command(args: argparse.Namespace) -> int:
             continue
         for warning in scenario_warnings(scenario, source):
             print(f"warning: {warning}", file=sys.stderr)
-        n_states = scenario.world.generate.count + len(scenario.world.states)
-        print(f"ok {file} ({n_states} states, {_count(len(scenario.institutions), 'institution')}, {scenario.steps} steps)")
+        n_states = _states(scenario)
+        print(f"ok {file} ({n_states}, {_count(len(scenario.institutions), 'institution')}, {scenario.steps} steps)")
     return 2 if failed else 0
