@@ -325,6 +325,8 @@ def _found(model, s: Scheduled) -> None:
     inst = model.institution(s.event.institution)
     spec = model.config.institutions[inst.name]
     founders = select_founders(model, spec.founders, model.index, f"institutions.{inst.name}.founders", active=model.active)
+    if inst.hegemonic and inst.leader not in founders:
+        founders = [inst.leader, *founders]  # a selector may rank the named leader out: it founds all the same
     model.dormant.discard(inst.name)
     inst.alive = True
     roster.found(model, inst)

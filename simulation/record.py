@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -43,19 +45,15 @@ class MembershipLog:
     def frame(self) -> "pd.DataFrame":
         import pandas as pd
 
-        steps = pd.Series(self.step, dtype="int64")
+        steps = np.array(self.step, dtype=np.int64)
         if self.start_year is None:
-            year = pd.Series([pd.NA] * len(steps), dtype="Int64")
+            year = pd.array(np.zeros(len(steps), dtype=np.int64), dtype="Int64", copy=False)
+            year[:] = pd.NA
         else:
-            year = (steps + self.start_year).astype("Int64")
+            year = pd.array(steps + self.start_year, dtype="Int64")
+        text = lambda values: np.array(values, dtype=object)
         return pd.DataFrame(
-            {
-                "step": steps,
-                "year": year,
-                "state": pd.Series(self.state, dtype=object),
-                "institution": pd.Series(self.institution, dtype=object),
-                "change": pd.Series(self.change, dtype=object),
-            }
+            {"step": steps, "year": year, "state": text(self.state), "institution": text(self.institution), "change": text(self.change)}
         )
 
 

@@ -65,6 +65,8 @@ BAD = {
     "exit of a state not in the world": (("{step: 3, kind: exit", "{step: 3, kind: exit, state: C}\n  - {step: 3, kind: exit"), "{file}:18: events.3.state: C is not in the world at step 3"),
     "found of an undeclared institution": (("kind: found, institution: Forum", "kind: found, institution: Club"), "{file}:16: events.1.institution: unknown institution 'Club'; expected one of ['Forum', 'Pact']"),
     "found twice": (("{step: 4, kind: dissolve, institution: Forum}", "{step: 4, kind: found, institution: Forum}"), "{file}:18: events.3.institution: Forum is already founded before step 4"),
+    "hegemonic alliance founded later without a leader": (("Forum: {kind: dialogue, founders: [B, N]}", "Forum: {kind: hegemonic, founders: [B, N]}"),
+                                                          "{file}:16: events.1: Forum is founded by an event; a hegemonic alliance founded later needs its leader named (institutions.Forum.leader)"),
     "dissolve of a dormant institution": (("{step: 4, kind: dissolve", "{step: 1, kind: dissolve"), "{file}:18: events.3.institution: Forum is not founded yet at step 1"),
     "dissolve of a dissolved institution": (("{step: 5, kind: join, state: B, institution: Pact, record: true}", "{step: 5, kind: dissolve, institution: Forum}"), "{file}:19: events.4.institution: Forum is already dissolved before step 5"),
     "dissolve of an unknown institution": (("kind: dissolve, institution: Forum", "kind: dissolve, institution: Nato"), "{file}:18: events.3.institution: unknown institution 'Nato'"),

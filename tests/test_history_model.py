@@ -273,3 +273,14 @@ def test_forcing_the_values_the_model_would_have_is_a_no_op_on_capability_and_re
     free = run_scenario(tiny(*base))
     forced = run_scenario(tiny(*base, "history.mode=forced", f"history.forcing_file={DATA / 'same_as_start_forcing.csv'}"))
     pd.testing.assert_frame_equal(free, forced, check_exact=True)
+
+
+def test_a_hegemonic_alliance_founded_by_selector_includes_its_named_leader():
+    sc = tiny("mechanisms.membership=false", "institutions.SCO.kind=hegemonic", "institutions.SCO.leader=KAZ",
+              "institutions.SCO.founders={by: capability, count: 2}")
+    log = run_with_memberships(sc).memberships
+    joined = log[(log["step"] == 4) & (log["institution"] == "SCO") & (log["change"] == "join")]["state"].tolist()
+    # KAZ, ranked out by the selector, leads and founds first; of the two strongest states CHN
+    # joins and the USA, which leads NATO (in the way of a second hegemonic alliance), cannot.
+    assert joined == ["KAZ", "CHN"]
+    assert run_with_memberships(sc).memberships.query("step == 4 and state == 'USA'").empty

@@ -200,12 +200,11 @@ def timeseries_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
 
 def memberships_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
     """The run's membership record in ``MEMBERSHIPS_SCHEMA`` (year null without a calendar)."""
-    year = table["year"]
     arrays = [
         *_run_columns(run, len(table)),
         pa.array(table["step"].to_numpy(dtype=np.int64), pa.int64()),
-        pa.array(year.astype(object).where(year.notna(), None).tolist(), pa.int64()),
-        *(pa.array(table[c].astype(str).tolist(), pa.string()).dictionary_encode() for c in ("state", "institution", "change")),
+        pa.array(table["year"], pa.int64(), from_pandas=True),
+        *(pa.array(table[c].to_numpy(dtype=object), pa.string()).dictionary_encode() for c in ("state", "institution", "change")),
     ]
     return pa.Table.from_arrays(arrays, schema=MEMBERSHIPS_SCHEMA)
 
