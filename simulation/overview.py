@@ -104,11 +104,11 @@ def _members_panel(ax, memberships: pd.DataFrame, institutions: Sequence[str], l
         _empty(ax, "no memberships in this run")
         return
     colour = {name: COLOURS[k % len(COLOURS)] for k, name in enumerate(institutions)}
-    labels = []
-    for y, (inst, state, start, end) in enumerate(spells):
-        ax.barh(y, end - start, left=start + offset, height=0.8, color=colour.get(inst, "0.5"),
-                label=inst if inst not in [s[0] for s in spells[:y]] else None)
-        labels.append(f"{state} ({inst})")
+    labels = [f"{state} ({inst})" for inst, state, _, _ in spells]
+    for inst in dict.fromkeys(s[0] for s in spells):  # one call per institution: fast for hundreds of spells
+        rows = [(y, start, end) for y, (k, _, start, end) in enumerate(spells) if k == inst]
+        y, start, end = (np.array(v) for v in zip(*rows))
+        ax.barh(y, end - start, left=start + offset, height=0.8, color=colour.get(inst, "0.5"), label=inst)
     ax.set_ylim(len(spells) - 0.5, -0.5)
     if len(spells) <= MAX_LABELLED_SPELLS:
         ax.set_yticks(range(len(spells)), labels, fontsize="x-small")

@@ -733,15 +733,6 @@ def dump_resolved(scenario: Scenario, *, relative_to: str | os.PathLike[str] | N
     ``world.distance_file`` is written relative to that folder (where the file will live).
     """
     data = scenario.model_dump(mode="json")
-    # Keys added for historical worlds are left out where they hold their "nothing" default,
-    # so the resolved file of a scenario without history is what it was before they existed.
-    if data.get("history") is None:
-        data.pop("history", None)
-    for event in data.get("events", ()):
-        if event.get("source") is None:
-            event.pop("source", None)
-        if event.get("record") is False:
-            event.pop("record", None)
     for block, key in (("world", "distance_file"), ("history", "forcing_file")):
         value = (data.get(block) or {}).get(key)
         if value and relative_to is not None:
