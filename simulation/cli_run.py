@@ -1,6 +1,7 @@
 """The ``run`` and ``validate`` sub-commands: one scenario in, one results folder out.
 
 A run folder holds ``timeseries.csv`` (tidy: step, metric, scope, value),
+``memberships.csv`` (the membership record: step, year, state, institution, change),
 ``scenario.resolved.yaml`` (every setting, defaults included; re-running it reproduces the
 CSV byte for byte) and ``overview.png``.  The folder is assembled under a temporary name
 beside its destination and renamed into place only when complete, so a failure or Ctrl-C
@@ -26,10 +27,13 @@ if TYPE_CHECKING:  # pandas is imported lazily so that --help stays fast
     import pandas as pd
 
 TIMESERIES_FILE = "timeseries.csv"
+MEMBERSHIPS_FILE = "memberships.csv"
 RESOLVED_FILE = "scenario.resolved.yaml"
 OVERVIEW_FILE = "overview.png"
 #: What a run folder holds; ``--force`` replaces a folder only if it holds nothing else.
-RUN_FILES = (TIMESERIES_FILE, RESOLVED_FILE, OVERVIEW_FILE)
+RUN_FILES = (TIMESERIES_FILE, MEMBERSHIPS_FILE, RESOLVED_FILE, OVERVIEW_FILE)
+#: The summary names at most this many states per institution and kind of change.
+NAMES_SHOWN = 12
 DEFAULT_RUNS_DIR = Path("results") / "runs"
 
 #: The summary's last column averages this many final steps (fewer if the run is shorter).
@@ -68,7 +72,7 @@ def register(subparsers: Any) -> None:
     """Add ``run`` and ``validate`` to the top-level ``alliance-sim`` parser."""
     run = subparsers.add_parser(
         "run",
-        help="run one scenario; print a summary and write timeseries.csv, scenario.resolved.yaml, overview.png",
+        help="run one scenario; print a summary and write timeseries.csv, memberships.csv, scenario.resolved.yaml, overview.png",
         description="Run one scenario file and write its results folder. Exit 2 on a mistake in the "
         "scenario or the options (nothing is written then).",
     )
@@ -133,12 +137,13 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
 
     simulated = time.perf_counter()
-    table = runner.run_scenario(scenario)
+    table, memberships = runner.run_with_memberships(scenario)
     simulated = time.perf_counter() - simulated
 
     print(summary_table(table, scenario))
-    write_run(out, table, scenario, force=args.force)
-    print(f"\nwrote {out}{os.sep} ({TIMESERIES_FILE}, {RESOLVED_FILE}, {OVERVIEW_FILE})")
+    print(membership_summary(memberships, scenario))
+    write_run(out, table, scenario, force=args.force, memberships=memberships)
+    print(f"\nwrote {out}{os.sep} ({', '.join(RUN_FILES)})")
     print(f"simulated {scenario.steps} steps in {simulated:.2f} s; wall time {time.perf_counter() - started:.2f} s")
     return 0
 
@@ -230,8 +235,16 @@ def write_timeseries(table: pd.DataFrame, path: Path) -> None:
     tidy_timeseries(table).to_csv(path, index=False, lineterminator="\n", float_format=None)
 
 
-def write_run(out: Path, table: pd.DataFrame, scenario: Scenario, *, force: bool) -> None:
-    """Write the three result files into ``out``, atomically (see module docstring)."""
+def write_memberships(memberships: pd.DataFrame, path: Path) -> None:
+    """Write the membership record as CSV, in event order (``year`` empty without a calendar)."""
+    from simulation.record import MEMBERSHIP_COLUMNS
+
+    memberships.loc[:, list(MEMBERSHIP_COLUMNS)].to_csv(path, index=False, lineterminator="\n")
+
+
+def write_run(out: Path, table: pd.DataFrame, scenario: Scenario, *, force: bool, memberships: pd.DataFrame | None = None) -> None:
+    """Write the result files into ``out``, atomically (see module docstring); the membership
+    record and its panel only when ``memberships`` is given."""
     from simulation.overview import plot_overview
     from simulation.scenario_io import dump_resolved
 
@@ -244,8 +257,10 @@ def write_run(out: Path, table: pd.DataFrame, scenario: Scenario, *, force: bool
         raise _cannot_write(shown, exc) from None
     try:
         write_timeseries(table, partial / TIMESERIES_FILE)
+        if memberships is not None:
+            write_memberships(memberships, partial / MEMBERSHIPS_FILE)
         (partial / RESOLVED_FILE).write_text(dump_resolved(scenario, relative_to=out), encoding="utf-8")
-        plot_overview(tidy_timeseries(table), partial / OVERVIEW_FILE, _figure_title(scenario))
+        plot_overview(tidy_timeseries(table), partial / OVERVIEW_FILE, _figure_title(scenario), memberships=memberships)
         _move_into_place(partial, out, shown, force=force)
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)
@@ -290,6 +305,18 @@ def _move_into_place(partial: Path, out: Path, shown: Path, *, force: bool) -> N
 def _figure_title(scenario: Scenario) -> str:
     kinds = ", ".join(f"{name} ({inst.kind})" for name, inst in scenario.institutions.items()) or "no institutions"
     return f"{scenario.name} — seed {scenario.seed}, {scenario.steps} steps — {kinds}"
+
+
+def _states(scenario: Scenario) -> str:
+    """'60 states', or '7 states (+4 entering later)' when enter events name new states."""
+    from simulation.scenario import EnterEvent
+    from simulation.world import GENERATED_NAME
+
+    g = scenario.world.generate.count
+    known = {s.name for s in scenario.world.states} | {GENERATED_NAME.format(i + 1) for i in range(g)}
+    n = g + len(scenario.world.states)
+    later = {e.state for e in scenario.events if isinstance(e, EnterEvent)} - known
+    return f"{n} states" + (f" (+{len(later)} entering later)" if later else "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -338,15 +365,47 @@ def summary_table(table: pd.DataFrame, scenario: Scenario) -> str:
     def line(cols: tuple[str, ...]) -> str:
         return "  ".join([cols[0].ljust(widths[0]), cols[1].ljust(widths[1]), *(c.rjust(w) for c, w in zip(cols[2:], widths[2:]))]).rstrip()
 
-    n_states = scenario.world.generate.count + len(scenario.world.states)
+    n_states = _states(scenario)
     out = [
-        f"{scenario.name}: {n_states} states, {_count(len(scenario.institutions), "institution")}, {scenario.steps} steps, seed {scenario.seed}",
+        f"{scenario.name}: {n_states}, {_count(len(scenario.institutions), "institution")}, {scenario.steps} steps, seed {scenario.seed}",
         "",
         line(headers),
         "-" * len(line(headers)),
     ]
     for r in rows:
         out.append(line(r) if isinstance(r, tuple) else r)
+    return "\n".join(out)
+
+
+def _names(states: list[str]) -> str:
+    shown = ", ".join(states[:NAMES_SHOWN])
+    return shown + (f" and {len(states) - NAMES_SHOWN} more" if len(states) > NAMES_SHOWN else "")
+
+
+def membership_summary(memberships: pd.DataFrame, scenario: Scenario) -> str:
+    """Who joined and who left each institution after step 0 (founding members are not
+    joiners), and when institutions were founded or dissolved; states that entered or exited."""
+    later = memberships[memberships["step"] > 0]
+    calendar = scenario.history is not None
+
+    def when(step: int) -> str:
+        return f"in {scenario.history.start_year + step}" if calendar else f"at step {step}"
+
+    out = ["", "memberships (after step 0)"]
+    for name in scenario.institutions:
+        rows = later[later["institution"] == name]
+        joined = list(dict.fromkeys(rows.loc[rows["change"] == "join", "state"]))
+        left = list(dict.fromkeys(rows.loc[rows["change"] == "leave", "state"]))
+        notes = []
+        for change, verb in (("found", "founded"), ("dissolve", "dissolved")):
+            notes += [f"{verb} {when(int(s))}" for s in rows.loc[rows["change"] == change, "step"]]
+        out.append(f"  {name}{' (' + ', '.join(notes) + ')' if notes else ''}")
+        out.append(f"    joined: {_count(len(joined), 'state')}{': ' + _names(joined) if joined else ''}")
+        out.append(f"    left:   {_count(len(left), 'state')}{': ' + _names(left) if left else ''}")
+    for change, verb in (("enter", "entered"), ("exit", "exited")):
+        states = list(dict.fromkeys(later.loc[later["change"] == change, "state"]))
+        if states:
+            out.append(f"  {verb} the world: {_count(len(states), 'state')}: {_names(states)}")
     return "\n".join(out)
 
 
@@ -370,6 +429,6 @@ def validate_command(args: argparse.Namespace) -> int:
             continue
         for warning in scenario_warnings(scenario, source):
             print(f"warning: {warning}", file=sys.stderr)
-        n_states = scenario.world.generate.count + len(scenario.world.states)
-        print(f"ok {file} ({n_states} states, {_count(len(scenario.institutions), 'institution')}, {scenario.steps} steps)")
+        n_states = _states(scenario)
+        print(f"ok {file} ({n_states}, {_count(len(scenario.institutions), 'institution')}, {scenario.steps} steps)")
     return 2 if failed else 0

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from simulation.dyads import MASK_BITS, dyads
+from simulation.dyads import intra_dyads as _intra_dyads
+
 if TYPE_CHECKING:  # pragma: no cover
     from simulation.institutions import InstitutionState
     from simulation.model import AllianceModel
 
 PER_DYAD_YEARS = 1000.0
-MASK_BITS = 63  # institutions that fit one int64 membership pattern
 PER_STATE_YEARS = 100.0
 
 WORLD: dict[str, Callable[["AllianceModel"], float]] = {}
@@ -43,10 +45,6 @@ def institution_metric(name: str | None = None):
 
 
 # ---------------------------------------------------------------- helpers
-def dyads(n: int) -> int:
-    return n * (n - 1) // 2
-
-
 def shares(p: np.ndarray) -> np.ndarray:
     total = p.sum()
     return p / total if total > 0 else np.zeros_like(p)
@@ -96,14 +94,23 @@ def pair_tension_mean(pair_sum: float, n: int) -> float:
 class Observation:
     """The model as seen by the metrics at one recording.
 
-    Attribute access falls through to the model; the N x N products several metrics need
-    are computed once here: the sum of T for the world's mean tension and the sum over
-    member pairs for each institution's member tension.
+    Attribute access falls through to the model, except ``n``, the number of states in the
+    world (active states; states that enter later or have exited are left out of every world
+    metric).  The N x N products several metrics need are computed once here: the sum of T
+    over active pairs for the world's mean tension and the sum over member pairs for each
+    institution's member tension.
     """
 
     def __init__(self, model: "AllianceModel"):
         self.model = model
-        self.tension_total = float(model.tension.sum(axis=1).sum(dtype=np.float64))  # row sums in T's precision
+        active = getattr(model, "active", None)
+        self.everyone = active is None or bool(active.all())
+        self.n = model.n if self.everyone else int(active.sum())
+        if self.everyone:
+            self.tension_total = float(model.tension.sum(axis=1).sum(dtype=np.float64))  # row sums in T's precision
+        else:
+            idx = np.flatnonzero(active)
+            self.tension_total = float(model.tension[np.ix_(idx, idx)].sum(axis=1).sum(dtype=np.float64))
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
 
@@ -111,26 +118,16 @@ class Observation:
         return getattr(self.model, name)
 
 
+def in_world(model, values: np.ndarray) -> np.ndarray:
+    """``values`` of the states in the world: all of them when every state is active (or the
+    model knows no activity), else those of the active states."""
+    active = getattr(model, "active", None)
+    return values if active is None or active.all() else values[active]
+
+
 def intra_dyads(model: "AllianceModel") -> int:
-    """Dyads whose two states share at least one institution (grouping states by membership pattern)."""
-    live = model.alive()
-    if not live:
-        return 0
-    if len(live) < MASK_BITS:  # membership pattern as one integer: fast
-        patterns = np.zeros(model.n, dtype=np.int64)
-        for b, k in enumerate(live):
-            patterns |= k.members.astype(np.int64) << b
-        values, counts = np.unique(patterns, return_counts=True)
-        shares = [[bool(x & y) for y in values] for x in values]
-    else:
-        values, counts = np.unique(np.column_stack([k.members for k in live]), axis=0, return_counts=True)
-        shares = [[bool((x & y).any()) for y in values] for x in values]
-    total = 0
-    for a in range(len(values)):
-        for b in range(a, len(values)):
-            if shares[a][b]:
-                total += dyads(int(counts[a])) if a == b else int(counts[a]) * int(counts[b])
-    return total
+    """Dyads whose two states share at least one live institution."""
+    return _intra_dyads([k.members for k in model.alive()])
 
 
 def rate(events: int, exposure: int, per: float) -> float:
@@ -192,7 +189,7 @@ def crisis_rate(model) -> float:
 
 @world_metric
 def mean_stability(model) -> float:
-    return float(model.stability.mean())
+    return float(in_world(model, model.stability).mean())
 
 
 @world_metric
@@ -202,32 +199,32 @@ def mean_tension(model) -> float:
 
 @world_metric
 def mean_threat(model) -> float:
-    return float(model.threat.mean())
+    return float(in_world(model, model.threat).mean())
 
 
 @world_metric
 def mean_autonomy(model) -> float:
-    return float(model.autonomy.mean())
+    return float(in_world(model, model.autonomy).mean())
 
 
 @world_metric
 def hhi(model) -> float:
-    return herfindahl(model.capability)
+    return herfindahl(in_world(model, model.capability))
 
 
 @world_metric
 def concentration(model) -> float:
     """Ray-Singer CON = sqrt((HHI - 1/N) / (1 - 1/N))."""
     n = model.n
-    return float(np.sqrt(max(herfindahl(model.capability) - 1.0 / n, 0.0) / (1.0 - 1.0 / n)))
+    return float(np.sqrt(max(herfindahl(in_world(model, model.capability)) - 1.0 / n, 0.0) / (1.0 - 1.0 / n)))
 
 
 def _aligned_share(model, hegemonic: bool) -> float:
-    aligned = np.zeros(model.n, dtype=bool)
+    aligned = np.zeros(model.model.n, dtype=bool)
     for k in model.alive():
         if k.hegemonic == hegemonic:
             aligned |= k.members
-    return float(aligned.mean())
+    return float(in_world(model, aligned).mean())
 
 
 @world_metric
@@ -360,12 +357,15 @@ class Recorder:
         self.value.append(value)
 
     def record(self, model: "AllianceModel") -> None:
+        """One row per world metric and per institution metric; an institution not founded
+        yet (dormant until its ``found`` event) has NaN for every metric."""
         o = Observation(model)
+        dormant = getattr(model, "dormant", ())
         for name, fn in WORLD.items():
             self._add(model.steps, name, "world", fn(o))
         for inst in model.institutions:
             for name, fn in INSTITUTION.items():
-                self._add(model.steps, name, inst.name, fn(o, inst))
+                self._add(model.steps, name, inst.name, float("nan") if inst.name in dormant else fn(o, inst))
 
     def frame(self):
         import pandas as pd

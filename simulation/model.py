@@ -3,7 +3,13 @@
 ``step()`` is the process overview of docs/ODD.md, one line per phase.  State variables
 live in arrays on the model (one entry per state, N x N for dyads) so the dyadic work is
 vectorised; ``State`` agents are views onto them.  The maths of each phase is in
-``simulation.mechanisms``; what is measured is in ``simulation.metrics``.
+``simulation.mechanisms``; scheduled events are in ``simulation.events``, forcing in
+``simulation.forcing``, membership decisions in ``simulation.membership_phase``, and every
+membership change goes through ``simulation.roster`` into the membership record
+(``simulation.record``); what is measured is in ``simulation.metrics``.
+
+History: a slot exists from step 0 for every state, including those that enter later; a
+state takes part only while ``active`` (docs/ODD.md, section 7.11).
 
 Randomness: the run's seed feeds Mesa's ``rng`` and a ``numpy.random.SeedSequence`` that is
 split into one stream per phase.  Each phase draws a fixed number of values whatever the
@@ -17,25 +23,16 @@ from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
-from pydantic import ValidationError
 
-from simulation import metrics
+from simulation import events, forcing, membership_phase, metrics, roster
 from simulation.agents import State
+from simulation.dyads import intra_dyads
 from simulation.errors import ScenarioError
 from simulation.institutions import MIN_SIZE, InstitutionState, imposed_change, pull_toward
-from simulation.mechanisms import capability, conflict, internal, membership, tension, threats
-from simulation.scenario import (
-    CrisisEvent,
-    Dynamics,
-    Hegemonic,
-    JoinEvent,
-    LeaveEvent,
-    ParamEvent,
-    RivalryEvent,
-    Scenario,
-    ThreatEvent,
-)
-from simulation.world import build_world, pairs_to_arrays, resolve, select_founders
+from simulation.mechanisms import capability, conflict, internal, tension, threats
+from simulation.record import MembershipLog
+from simulation.scenario import Dynamics, Hegemonic, Scenario
+from simulation.world import build_world, resolve, select_founders
 
 TENSION_DTYPE = np.float32
 STREAMS = ("world", "threats", "crises", "tension", "disputes", "capability", "membership")
@@ -112,13 +109,24 @@ class AllianceModel(mesa.Model):
         self.threat = np.zeros(self.n)
         self.grievance = np.zeros(self.n)
         self.proximity = world.proximity
-        self.proximity_rowsum = self.proximity.sum(axis=1)
         self.dyad_sampler = conflict.DyadSampler(self.proximity)
         self.rivalry = world.rivalry_pairs
+        # States that enter later hold a slot from the start: they draw their random numbers
+        # like every state (common random numbers) but take part only while active.
+        self.active = world.active
+        self.enter_policy = world.enter_policy
+        self.reach_changed()
+        self.history = scenario.history
+        self.start_year = scenario.history.start_year if scenario.history else None
+        mode = scenario.history.mode if scenario.history else "free"
+        self.forcing = world.forcing if mode in ("forced", "imposed") else None
+        self.decides_memberships = scenario.mechanisms.membership and mode != "imposed"
+        self.membership_log = MembershipLog(self.start_year)
 
+        self.dormant = events.founded_later(scenario)
         self.institutions = self._found_institutions(world)
-        self.events = self._resolve_events()
-        self._forced_crisis = np.zeros(self.n, dtype=bool)
+        self.events = events.resolve(self)
+        self.forced_crisis = np.zeros(self.n, dtype=bool)
         # Single precision: tension is a bounded index in [0, 1] updated by a contracting
         # relaxation, so float32's 7 digits lose nothing that matters and halve the memory
         # traffic of every pass over the N x N array.
@@ -134,6 +142,7 @@ class AllianceModel(mesa.Model):
     def step(self) -> None:
         """One year, in the order of the process overview (docs/ODD.md, section 3)."""
         self.begin_year()
+        self.apply_forcing()
         self.apply_scheduled_events()
         self.emerge_threats()
         self.spread_threats()
@@ -147,13 +156,20 @@ class AllianceModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
     def _found_institutions(self, world) -> list[InstitutionState]:
+        """Institutions existing at step 0 (founders, leader, limits checked); those with a
+        ``found`` event are kept dormant (no members, not alive) until it."""
         out = []
         held = np.zeros(self.n, dtype=int)
         hegemon_held = np.zeros(self.n, dtype=int)
         for name, spec in self.config.institutions.items():
             path = f"institutions.{name}"
-            idx = select_founders(world, spec.founders, self.index, f"{path}.founders")
             members = np.zeros(self.n, dtype=bool)
+            if name in self.dormant:
+                inst = InstitutionState.from_spec(name, spec, members, None, self.mechanisms)
+                inst.alive = False
+                out.append(inst)
+                continue
+            idx = select_founders(world, spec.founders, self.index, f"{path}.founders")
             members[idx] = True
             leader = None
             if isinstance(spec, Hegemonic):
@@ -175,45 +191,13 @@ class AllianceModel(mesa.Model):
                 path="institutions",
             )
         for inst in out:
+            if inst.name in self.dormant:
+                continue
             if inst.size < MIN_SIZE:
                 raise ScenarioError(f"expected at least {MIN_SIZE} founders, got {inst.size}", path=f"institutions.{inst.name}.founders")
             inst.update_consensus_capacity(self.regime)
+            roster.found(self, inst)
         return out
-
-    def _resolve_events(self) -> dict[int, list]:
-        by_step: dict[int, list] = {}
-        names = {inst.name: inst for inst in self.institutions}
-        for n, ev in enumerate(self.config.events):
-            path = f"events.{n}"
-            if isinstance(ev, (ThreatEvent, CrisisEvent)):
-                idx = [resolve(s, self.index, f"{path}.states.{k}") for k, s in enumerate(ev.states)]
-            elif isinstance(ev, RivalryEvent):
-                idx = [resolve(ev.a, self.index, f"{path}.a"), resolve(ev.b, self.index, f"{path}.b")]
-                if idx[0] == idx[1]:
-                    raise ScenarioError("a state cannot be its own rival", path=path)
-            elif isinstance(ev, (JoinEvent, LeaveEvent)):
-                idx = [resolve(ev.state, self.index, f"{path}.state")]
-                inst = self._named_institution(names, ev.institution, f"{path}.institution")
-                if isinstance(ev, LeaveEvent) and inst.leader == idx[0]:
-                    raise ScenarioError(f"{ev.state} leads {ev.institution} and cannot leave it", path=path)
-            else:  # ParamEvent
-                inst = self._named_institution(names, ev.institution, f"{path}.institution")
-                if ev.param not in inst.params:
-                    raise ScenarioError(f"{ev.institution} has no parameter {ev.param!r}; expected one of {sorted(inst.params)}", path=f"{path}.param")
-                spec = self.config.institutions[ev.institution].params
-                try:
-                    type(spec).model_validate({**spec.model_dump(), ev.param: ev.value})
-                except ValidationError as err:
-                    raise ScenarioError(f"value {ev.value} out of range for {ev.param}: {err.errors()[0]['msg']}", path=f"{path}.value") from None
-                idx = []
-            by_step.setdefault(ev.step, []).append((ev, idx))
-        return by_step
-
-    @staticmethod
-    def _named_institution(names: dict, name: str, path: str) -> InstitutionState:
-        if name not in names:
-            raise ScenarioError(f"unknown institution {name!r}; expected one of {sorted(names)}", path=path)
-        return names[name]
 
     def _start_at_equilibrium_tension(self) -> None:
         """Initial tension is the baseline antagonism T* (no institutional effects, no noise)."""
@@ -231,66 +215,32 @@ class AllianceModel(mesa.Model):
         for inst in self.institutions:
             inst.joins = inst.exits = 0
 
+    def apply_forcing(self) -> None:
+        """Phase 0b (history modes forced and imposed): capability and regime of every active
+        state from the data of this calendar year."""
+        if self.forcing is not None:
+            forcing.apply(self.forcing, self.start_year + self.steps, self.active, self.capability, self.regime)
+
     def apply_scheduled_events(self) -> None:
-        """Phase 1a: the scenario's events for this step, in file order."""
-        self._forced_crisis[:] = False
-        for ev, idx in self.events.get(self.steps, []):
-            if isinstance(ev, ThreatEvent):
-                self.threat[idx] = np.maximum(self.threat[idx], ev.level)
-            elif isinstance(ev, CrisisEvent):
-                self._forced_crisis[idx] = True
-            elif isinstance(ev, RivalryEvent):
-                self._set_rivalry(min(idx), max(idx), ev.intensity)
-            elif isinstance(ev, JoinEvent):
-                self._forced_join(self._institution(ev.institution), idx[0])
-            elif isinstance(ev, LeaveEvent):
-                inst = self._institution(ev.institution)
-                if inst.members[idx[0]]:
-                    inst.members[idx[0]] = False
-                    inst.exits += 1
-                    if inst.hegemonic:
-                        self.grievance[idx[0]] = 0.0
-            elif isinstance(ev, ParamEvent):
-                self._institution(ev.institution).set_param(ev.param, ev.value, self.mechanisms)
-        self.dissolve_small()
-
-    def _forced_join(self, inst: InstitutionState, i: int) -> None:
-        """A scheduled accession: admission rules are waived, but never the membership limits.
-
-        A state at its limit (max_memberships, or already in a hegemonic alliance when joining
-        another) first leaves the institutions it does not lead; if it leads one that stands
-        in the way, the event has no effect.
-        """
-        if not inst.alive or inst.members[i]:
-            return
-        held = [k for k in self.alive() if k.members[i]]
-        limit = self.dynamics.membership.max_memberships
-        blocking = [k for k in held if inst.hegemonic and k.hegemonic]
-        spare = [k for k in held if k not in blocking]
-        excess = max(0, len(held) - len(blocking) + 1 - limit)
-        blocking += spare[:excess]
-        if any(k.leader == i for k in blocking):
-            return
-        for k in blocking:
-            k.members[i] = False
-            k.exits += 1
-            if k.hegemonic:
-                self.grievance[i] = 0.0
-        inst.members[i] = True
-        inst.joins += 1
+        """Phase 1a: the scenario's events for this step, in file order; too-small institutions dissolve."""
+        self.forced_crisis[:] = False
+        events.apply(self, self.events.get(self.steps, []))
+        roster.dissolve_small(self)
 
     def emerge_threats(self) -> None:
         """Phase 1b: new transboundary threats, more likely where stability is low."""
         p = self.dynamics.threats
         draws = self.streams["threats"].random(self.n)
         self.threat, _ = threats.emerge(self.threat, self.stability, draws, p.emergence, p.size)
+        if not self.all_active:
+            self.threat[~self.active] = 0.0  # states outside the world have no threats
 
     def spread_threats(self) -> None:
         """Phase 2: threats spread along proximity; counter-threat cooperation blocks and removes them."""
         p = self.dynamics.threats
         blocks = [(k.members.astype(float), k.params["counter_threat"]) for k in self.alive() if k.params["counter_threat"]]
         self.threat = threats.spread_and_decay(
-            self.threat, self.proximity, self.proximity_rowsum, blocks,
+            self.threat, self.proximity_active, self.proximity_rowsum, blocks,
             spread=p.spread, decay=p.decay, cooperation_decay=p.cooperation_decay,
         )
 
@@ -306,7 +256,9 @@ class AllianceModel(mesa.Model):
             self.governance, self.stability, self.threat, self.umbrella(),
             base=p.crisis_base, threat_factor=p.crisis_threat_factor, stability_factor=p.crisis_stability_factor,
         )
-        crisis = (draws < hazard) | self._forced_crisis
+        crisis = (draws < hazard) | self.forced_crisis
+        if not self.all_active:
+            crisis &= self.active
         self.stability = np.clip(self.stability - p.crisis_stability_drop * crisis, 0.0, 1.0)
         self.regime = internal.crisis_shift(self.regime, crisis, regime_shocks, p.crisis_regime_shock)
         self.policy = internal.crisis_shift(self.policy, crisis, policy_shocks, p.crisis_policy_shock)
@@ -333,7 +285,7 @@ class AllianceModel(mesa.Model):
         """Phase 5: T relaxes toward T*, with institutional effects and mood noise (one low-rank update)."""
         t = self.dynamics.tension
         mood = t.noise / np.sqrt(2.0) * self.streams["tension"].standard_normal(self.n)
-        total = self.capability.sum()
+        total = self.capability.sum() if self.all_active else self.capability[self.active].sum()
         terms = [k.tension_term(self.capability[k.members].sum() / total) for k in self.alive()]
         u, v = tension.low_rank_factors(
             self.regime, self.policy, mood, terms,
@@ -356,6 +308,8 @@ class AllianceModel(mesa.Model):
         # stream stays common to scenarios that share the world.
         draws = rng.random((len(i), 3))
         accept = draws[:, 2] < onset
+        if not self.all_active:
+            accept &= self.active[i] & self.active[j]  # no disputes with states outside the world
         i, j, t_ij, draws = i[accept], j[accept], t_ij[accept], draws[accept]
 
         settle = conflict.shared(i, j, [(k.members, k.params["settlement"] * k.chi) for k in platforms])
@@ -374,7 +328,7 @@ class AllianceModel(mesa.Model):
         conflict.entrap(self.tension, ci, cj, [(k.members, k.params["entrapment"]) for k in hegemons])
 
         intra = conflict.shared(i, j, [(k.members, 1.0) for k in self.alive()]) > 0
-        self.tally.intra_dyads = metrics.intra_dyads(self)
+        self.tally.intra_dyads = intra_dyads([k.members for k in self.alive()])
         self.tally.disputes, self.tally.conflicts, self.tally.settled = len(i), int(escalate.sum()), int(settled.sum())
         self.tally.disputes_intra, self.tally.conflicts_intra = int(intra.sum()), int((intra & escalate).sum())
         self.tally.dispute_pairs, self.tally.conflict_pairs = (i, j), (ci, cj)
@@ -387,64 +341,23 @@ class AllianceModel(mesa.Model):
         self.capability = capability.grow(self.capability, shocks, burden, mean=p.growth_mean, sd=p.growth_sd)
 
     def decide_memberships(self) -> None:
-        """Phase 8: reviewing states weigh every institution, then leave or join; too-small
-        institutions dissolve."""
-        self._review_memberships()
-        self.dissolve_small()
-
-    def _review_memberships(self) -> None:
-        w = self.dynamics.membership
-        draws = self.streams["membership"].random(self.n)
-        views = {k.name: w.utility_noise * self.view_streams[k.name].standard_normal(self.n) for k in self.institutions}
-        live = self.alive()
-        if not self.mechanisms.membership or not live:
-            return
-        rows = np.flatnonzero((draws < w.review_rate) | self.tally.crises)
-        if not len(rows):
-            return
-        demand = membership.security_demand(self.tension[rows], self.proximity[rows])
-        shape = (len(rows), len(live))
-        util = np.zeros(shape)
-        member, admissible, forced, locked = (np.zeros(shape, dtype=bool) for _ in range(4))
-        for c, k in enumerate(live):
-            member[:, c] = k.members[rows]
-            if k.hegemonic:
-                r_lead = self.regime[k.leader]
-                util[:, c] = membership.hegemonic_utility(
-                    w, k.params, k.control(), governance=self.governance[rows], threat=self.threat[rows], demand=demand,
-                    sovereignty=self.sovereignty[rows], regime=self.regime[rows], leader_regime=r_lead,
-                )
-                admissible[:, c] = np.abs(self.regime[rows] - r_lead) < k.params["admission_distance"]
-                forced[:, c] = self.grievance[rows] > w.grievance_limit
-                locked[:, c] = rows == k.leader
-            else:
-                util[:, c] = membership.dialogue_utility(w, k.params, k.chi, self.dynamics.tension.relaxation, threat=self.threat[rows], demand=demand)
-                centre = self.regime[k.members].mean()
-                admissible[:, c] = np.abs(self.regime[rows] - centre) < k.params["admission_distance"]
-        util += np.column_stack([views[k.name][rows] for k in live])
-        hegemonic = np.array([k.hegemonic for k in live])
-        leave, join = membership.choose(
-            util, member, admissible, forced, locked, hegemonic,
-            join_threshold=w.join_threshold, leave_threshold=w.leave_threshold, max_memberships=w.max_memberships,
-        )
-        for c, k in enumerate(live):
-            out = rows[leave[:, c]]
-            k.members[out] = False
-            k.exits += len(out)
-            if k.hegemonic:
-                self.grievance[out] = 0.0
-            new = rows[join == c]
-            k.members[new] = True
-            k.joins += len(new)
+        """Phase 8: reviewing states weigh every institution, then leave or join (not in
+        history mode imposed, where memberships follow the record); too-small institutions
+        dissolve."""
+        membership_phase.review(self, decide=self.decides_memberships)
+        roster.dissolve_small(self)
 
     # ------------------------------------------------------------------ helpers
-    def dissolve_small(self) -> None:
-        """An institution left with fewer than MIN_SIZE members dissolves; the rest are released."""
-        for k in self.alive():
-            if k.size < MIN_SIZE:
-                k.alive = False
-                k.exits += k.size
-                k.members[:] = False
+    def reach_changed(self) -> None:
+        """After states enter or exit: proximity as seen by threats and security demand, with
+        the rows and columns of states outside the world zeroed."""
+        self.all_active = bool(self.active.all())
+        if self.all_active:
+            self.proximity_active = self.proximity
+        else:
+            mask = self.active.astype(self.proximity.dtype)
+            self.proximity_active = self.proximity * mask[:, None] * mask[None, :]
+        self.proximity_rowsum = self.proximity_active.sum(axis=1)
 
     def alive(self) -> list[InstitutionState]:
         return [k for k in self.institutions if k.alive]
@@ -457,11 +370,5 @@ class AllianceModel(mesa.Model):
                 out = np.maximum(out, k.params["umbrella"] * k.members)
         return out
 
-    def _institution(self, name: str) -> InstitutionState:
+    def institution(self, name: str) -> InstitutionState:
         return next(k for k in self.institutions if k.name == name)
-
-    def _set_rivalry(self, i: int, j: int, intensity: float) -> None:
-        ri, rj, rv = self.rivalry
-        pairs = {(a, b): v for a, b, v in zip(ri.tolist(), rj.tolist(), rv.tolist())}
-        pairs[(i, j)] = intensity
-        self.rivalry = pairs_to_arrays(pairs)

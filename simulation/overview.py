@@ -1,7 +1,8 @@
 """The one-page figure written beside every run (``overview.png``).
 
-It reads only the tidy time series (``step, metric, scope, value``), never the model, so it
-can be redrawn from a results folder.  The figure is built on matplotlib's Agg canvas
+It reads only the tidy time series (``step, metric, scope, value``) and, when given, the
+membership record (``step, year, state, institution, change``), never the model, so it can
+be redrawn from a results folder.  The figure is built on matplotlib's Agg canvas
 directly (no pyplot, no display needed) and saved without the software/date metadata, so
 the same data always gives the same PNG bytes.
 """
@@ -19,6 +20,10 @@ from matplotlib.figure import Figure
 WORLD = "world"
 #: Size of the whole figure in inches (width, height) and its resolution.
 FIGURE_SIZE = (15.0, 8.5)
+#: With the membership record: a third row (who was a member when), this much taller.
+MEMBERS_ROW_HEIGHT = 4.5
+#: Above this many membership spells the panel shows no state names (they would overlap).
+MAX_LABELLED_SPELLS = 60
 DPI = 100
 #: Yearly event rates are noisy; a centred moving average over this many years is drawn
 #: over the raw series once a run is long enough for it to mean something.
@@ -73,14 +78,62 @@ def _institution_panel(ax, df: pd.DataFrame, institutions: Sequence[str], metric
         ax.legend(fontsize=LEGEND_FONT)
 
 
-def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], title: str) -> None:
+def membership_spells(memberships: pd.DataFrame, last_step: int) -> list[tuple[str, str, int, int]]:
+    """(institution, state, first step, end step) of every membership in the record; a spell
+    still open at the end runs to ``last_step`` + 1.  Ordered by institution, then start."""
+    open_: dict[tuple[str, str], int] = {}
+    spells = []
+    for row in memberships.itertuples(index=False):
+        key = (str(row.institution), str(row.state))
+        if row.change == "join":
+            open_.setdefault(key, int(row.step))
+        elif row.change == "leave" and key in open_:
+            spells.append((*key, open_.pop(key), int(row.step)))
+    spells += [(*key, start, last_step + 1) for key, start in open_.items()]
+    return sorted(spells, key=lambda s: (s[0], s[2], s[1], s[3]))
+
+
+def _members_panel(ax, memberships: pd.DataFrame, institutions: Sequence[str], last_step: int) -> None:
+    """One bar per membership spell, coloured by institution: who was a member when."""
+    ax.set_title("Members over time (membership record)")
+    years = memberships["year"].dropna()
+    offset = int(years.iloc[0] - memberships.loc[years.index[0], "step"]) if len(years) else 0
+    ax.set_xlabel("year" if len(years) else "step")
+    spells = membership_spells(memberships, last_step)
+    if not spells:
+        _empty(ax, "no memberships in this run")
+        return
+    colour = {name: COLOURS[k % len(COLOURS)] for k, name in enumerate(institutions)}
+    labels = [f"{state} ({inst})" for inst, state, _, _ in spells]
+    for inst in dict.fromkeys(s[0] for s in spells):  # one call per institution: fast for hundreds of spells
+        rows = [(y, start, end) for y, (k, _, start, end) in enumerate(spells) if k == inst]
+        y, start, end = (np.array(v) for v in zip(*rows))
+        ax.barh(y, end - start, left=start + offset, height=0.8, color=colour.get(inst, "0.5"), label=inst)
+    ax.set_ylim(len(spells) - 0.5, -0.5)
+    if len(spells) <= MAX_LABELLED_SPELLS:
+        ax.set_yticks(range(len(spells)), labels, fontsize="x-small")
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(spells)} membership spells")
+    ax.set_xlim(offset, offset + max(last_step, 1))
+    ax.legend(fontsize=LEGEND_FONT, loc="upper right")
+
+
+def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], title: str, *, memberships: pd.DataFrame | None = None) -> None:
     """Draw tension, disputes and conflicts, crises and stability, and each institution's
-    cohesion, membership, member tension and autonomy over time into the PNG at ``path``."""
+    cohesion, membership, member tension and autonomy over time into the PNG at ``path``;
+    with the membership record, a third row shows who was a member of what, when."""
     df = timeseries_df
     institutions = sorted(str(s) for s in df["scope"].unique() if s != WORLD)
-    fig = Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
+    size = FIGURE_SIZE if memberships is None else (FIGURE_SIZE[0], FIGURE_SIZE[1] + MEMBERS_ROW_HEIGHT)
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(2, 3)
+    if memberships is None:
+        axes = fig.subplots(2, 3)
+    else:
+        grid = fig.add_gridspec(3, 3, height_ratios=(1.0, 1.0, MEMBERS_ROW_HEIGHT / (FIGURE_SIZE[1] / 2)))
+        axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(3)] for r in range(2)])
+        members_ax = fig.add_subplot(grid[2, :])
     fig.suptitle(title)
 
     ax = axes[0, 0]
@@ -151,4 +204,7 @@ def plot_overview(timeseries_df: pd.DataFrame, path: str | os.PathLike[str], tit
         steps = df["step"]
         if len(steps):
             ax.set_xlim(float(np.min(steps)), max(float(np.max(steps)), 1.0))
+    if memberships is not None:
+        _members_panel(members_ax, memberships, institutions, int(df["step"].max()) if len(df) else 0)
+        members_ax.grid(True, axis="x", alpha=0.3)
     fig.savefig(os.fspath(path), format="png", metadata={"Software": None})

@@ -1,10 +1,12 @@
-"""Run one scenario and return its tidy time series.
+"""Run one scenario and return its tidy time series (and its membership record).
 
 This is the boundary between the model and everything that runs it (the command line,
-experiment executors): callers pass a validated ``Scenario`` and get a table back.
+experiment executors): callers pass a validated ``Scenario`` and get tables back.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -13,6 +15,14 @@ from simulation.model import AllianceModel
 from simulation.scenario import Scenario
 
 TIMESERIES_COLUMNS = ("step", "metric", "scope", "value")
+
+
+class RunOutput(NamedTuple):
+    """What one run produces: the tidy time series and the membership record
+    (``step, year, state, institution, change``; see ``simulation.record``)."""
+
+    timeseries: pd.DataFrame
+    memberships: pd.DataFrame
 
 
 def simulate(scenario: Scenario, *, seed: int | None = None, steps: int | None = None) -> AllianceModel:
@@ -36,3 +46,9 @@ def run_scenario(scenario: Scenario, *, seed: int | None = None, steps: int | No
     initial world) and after every step; ``scope`` is ``"world"`` or an institution's name.
     """
     return simulate(scenario, seed=seed, steps=steps).recorder.frame()
+
+
+def run_with_memberships(scenario: Scenario, *, seed: int | None = None, steps: int | None = None) -> RunOutput:
+    """Like ``run_scenario``, also returning the run's membership record."""
+    model = simulate(scenario, seed=seed, steps=steps)
+    return RunOutput(model.recorder.frame(), model.membership_log.frame())

@@ -358,6 +358,7 @@ class Mechanisms(Frozen):
 
 class _Event(Frozen):
     step: Annotated[int, Field(ge=1)] = Field(description="the step at whose start the event happens")
+    source: str | None = Field(None, description="provenance of the event (a data file and row, a date); ignored by the model")
 
 
 class ThreatEvent(_Event):
@@ -382,12 +383,14 @@ class JoinEvent(_Event):
     kind: Literal["join"]
     state: str
     institution: str
+    record: bool = Field(False, description="part of the historical record: applied only in history.mode imposed (false: always applied)")
 
 
 class LeaveEvent(_Event):
     kind: Literal["leave"]
     state: str
     institution: str
+    record: bool = Field(False, description="part of the historical record: applied only in history.mode imposed (false: always applied)")
 
 
 class ParamEvent(_Event):
@@ -397,10 +400,71 @@ class ParamEvent(_Event):
     value: float
 
 
+class EnterEvent(_Event):
+    """A state enters the system (independence, a new state from a breakup, a re-entry)."""
+
+    kind: Literal["enter"]
+    state: Annotated[str, Field(min_length=1)] = Field(description="the state's name: new (a slot is kept for it, inactive until now) or one that exited earlier")
+    capability: Positive = Field(description="capability p on entry")
+    regime: Unit = Field(description="regime position r on entry")
+    sovereignty: Unit = Field(0.5, description="sovereignty preference sigma")
+    governance: Unit = Field(0.6, description="governance quality g")
+    stability: Unit | None = Field(None, description="internal stability h on entry; default: equal to governance")
+    location: tuple[float, float] | None = Field(None, description="capital position (x, y) in km; needed for a new state unless the world has a distance file")
+    policy: tuple[Unit, ...] | None = Field(None, description="foreign-policy position f on entry; default drawn (after every other draw of the world)")
+
+
+class ExitEvent(_Event):
+    """A state leaves the system; its memberships pass to its successors where the limits allow."""
+
+    kind: Literal["exit"]
+    state: str
+    successors: list[str] = Field([], description="states that take over its memberships, in order (each must be active then)")
+
+
+class FoundEvent(_Event):
+    """An institution declared under ``institutions:`` is founded now (dormant until then)."""
+
+    kind: Literal["found"]
+    institution: str
+
+
+class DissolveEvent(_Event):
+    """An institution ends: its members are released."""
+
+    kind: Literal["dissolve"]
+    institution: str
+
+
 Event = Annotated[
-    Union[ThreatEvent, CrisisEvent, RivalryEvent, JoinEvent, LeaveEvent, ParamEvent],
+    Union[ThreatEvent, CrisisEvent, RivalryEvent, JoinEvent, LeaveEvent, ParamEvent, EnterEvent, ExitEvent, FoundEvent, DissolveEvent],
     Field(discriminator="kind"),
 ]
+
+
+# --------------------------------------------------------------------------------------
+# History: a calendar, and how far the data drives the run
+# --------------------------------------------------------------------------------------
+
+
+class History(Frozen):
+    """A historical world: step s is the calendar year start_year + s (docs/ODD.md, 'History').
+
+    ``free``: data in the start year only. ``forced``: every active state's capability and
+    regime are set from the forcing file at the start of each step. ``imposed``: forced, and
+    memberships follow the events marked ``record: true`` (the model's own membership
+    decisions are off).
+    """
+
+    start_year: int = Field(description="the calendar year of step 0 (step 0 is the world at the end of that year)")
+    mode: Literal["free", "forced", "imposed"] = Field("free", description="free | forced | imposed")
+    forcing_file: str | None = Field(None, description="CSV with columns year,state,capability,regime (needed in modes forced and imposed). Relative paths are relative to the scenario file")
+
+    @model_validator(mode="after")
+    def _forcing_needed(self) -> "History":
+        if self.mode != "free" and self.forcing_file is None:
+            raise Problem(f"mode {self.mode} sets capability and regime from data each year; expected history.forcing_file", at=("forcing_file",))
+        return self
 
 
 # --------------------------------------------------------------------------------------
@@ -425,3 +489,4 @@ class Scenario(Frozen):
     dynamics: Dynamics = Field(default_factory=Dynamics)
     mechanisms: Mechanisms = Field(default_factory=Mechanisms)
     events: tuple[Event, ...] = ()
+    history: History | None = Field(None, description="calendar and mode of a historical world; none for generated worlds")

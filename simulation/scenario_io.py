@@ -633,7 +633,18 @@ def _validate(data: Mapping[str, Any], source: ScenarioSource) -> Scenario:
     except ValidationError as exc:  # every problem, one line each (simulation.errors.several)
         groups = error_groups(exc.errors(), lambda e: _locate(tuple(e["loc"])).path)
         raise several([_validation_message(g, source) for g in groups]) from None
-    return _resolve_distance_file(scenario, source)
+    return _resolve_forcing_file(_resolve_distance_file(scenario, source), source)
+
+
+def _absolute_data_file(raw: str, source: ScenarioSource, key: str) -> str:
+    """A data file named in the scenario, made absolute (relative to the scenario's folder); it must exist."""
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = (source.base_dir or Path.cwd()) / path
+    path = Path(os.path.abspath(path))
+    if not path.is_file():
+        raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", key)
+    return str(path)
 
 
 def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenario:
@@ -641,14 +652,16 @@ def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenar
     raw = scenario.world.distance_file
     if raw is None:
         return scenario
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = (source.base_dir or Path.cwd()) / path
-    path = Path(os.path.abspath(path))
-    if not path.is_file():
-        raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", "world.distance_file")
-    world = scenario.world.model_copy(update={"distance_file": str(path)})
+    world = scenario.world.model_copy(update={"distance_file": _absolute_data_file(raw, source, "world.distance_file")})
     return scenario.model_copy(update={"world": world})
+
+
+def _resolve_forcing_file(scenario: Scenario, source: ScenarioSource) -> Scenario:
+    """Make ``history.forcing_file`` absolute, like ``world.distance_file``."""
+    if scenario.history is None or scenario.history.forcing_file is None:
+        return scenario
+    history = scenario.history.model_copy(update={"forcing_file": _absolute_data_file(scenario.history.forcing_file, source, "history.forcing_file")})
+    return scenario.model_copy(update={"history": history})
 
 
 def load_scenario_with_source(
@@ -781,12 +794,13 @@ def dump_resolved(scenario: Scenario, *, relative_to: str | os.PathLike[str] | N
     ``world.distance_file`` is written relative to that folder (where the file will live).
     """
     data = scenario.model_dump(mode="json")
-    distance_file = data["world"].get("distance_file")
-    if distance_file and relative_to is not None:
-        try:
-            data["world"]["distance_file"] = os.path.relpath(distance_file, os.path.abspath(relative_to))
-        except ValueError:  # another drive on Windows: keep it absolute
-            pass
+    for block, key in (("world", "distance_file"), ("history", "forcing_file")):
+        value = (data.get(block) or {}).get(key)
+        if value and relative_to is not None:
+            try:
+                data[block][key] = os.path.relpath(value, os.path.abspath(relative_to))
+            except ValueError:  # another drive on Windows: keep it absolute
+                pass
     header = (
         f"# Resolved scenario '{scenario.name}', written by alliance-sim {__version__}.\n"
         "# Every setting is written out, defaults included, exactly as the run used it.\n"

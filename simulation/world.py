@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from simulation.errors import ScenarioError
-from simulation.scenario import Beta, LogNormal, Pareto, Scenario, Uniform
+from simulation.forcing import Forcing, read_forcing_file
+from simulation.scenario import Beta, EnterEvent, LogNormal, Pareto, Scenario, Uniform
 
 GENERATED_NAME = "S{:03d}"
 
@@ -36,6 +37,9 @@ class WorldArrays:
     location: np.ndarray  # N x 2 (km); NaN when distances come from a file
     proximity: np.ndarray  # N x N float32, exp(-d / lambda), zero diagonal
     rivalry_pairs: tuple[np.ndarray, np.ndarray, np.ndarray]  # (i, j, intensity), i < j
+    active: np.ndarray = None  # bool: False for the slots of states that enter later
+    enter_policy: dict[int, np.ndarray] = None  # event number -> policy on entry
+    forcing: Forcing | None = None  # yearly capability and regime (history.forcing_file)
 
     @property
     def n(self) -> int:
@@ -100,6 +104,33 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
         if s.policy is not None:
             policy[i] = s.policy
 
+    # States named only in enter events get slots after the listed and generated ones; every
+    # draw for them comes after all the draws above, so a scenario without such events keeps
+    # its exact numbers.
+    enters = [(n, ev) for n, ev in enumerate(scenario.events) if isinstance(ev, EnterEvent)]
+    for n, ev in enters:
+        if ev.policy is not None and len(ev.policy) != k:
+            raise ScenarioError(f"expected policy with {k} values (world.policy_dims)", path=f"events.{n}.policy")
+    enter_noise = rng.uniform(0.0, 1.0, (len(enters), k)) if enters else np.zeros((0, k))
+    enter_policy = {}
+    for (n, ev), noise in zip(enters, enter_noise):
+        enter_policy[n] = np.array(ev.policy, dtype=float) if ev.policy is not None else initial_policy(np.array([ev.regime]), noise[None, :], w.policy_regime_loading)[0]
+    first_entry: dict[str, tuple[int, EnterEvent]] = {}
+    for n, ev in enters:
+        if ev.state not in first_entry and ev.state not in names:
+            first_entry[ev.state] = (n, ev)
+    new = list(first_entry.values())
+    names = names + [ev.state for _, ev in new]
+    active = np.ones(len(names), dtype=bool)
+    active[len(names) - len(new):] = False
+    if new:
+        cap = np.concatenate([cap, [ev.capability for _, ev in new]])
+        reg = np.concatenate([reg, [ev.regime for _, ev in new]])
+        sov = np.concatenate([sov, [ev.sovereignty for _, ev in new]])
+        gov = np.concatenate([gov, [ev.governance for _, ev in new]])
+        stab = np.concatenate([stab, [ev.governance if ev.stability is None else ev.stability for _, ev in new]])
+        policy = np.concatenate([policy, np.array([enter_policy[n] for n, _ in new])])
+
     if w.distance_file:
         location = np.full((len(names), 2), np.nan)
         dist = read_distance_file(w.distance_file, names)
@@ -111,8 +142,19 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
                 path="world.states",
             )
         location = np.concatenate([np.array([s.location for s in listed], dtype=float).reshape(-1, 2), gen_loc])
+        entering = []
+        for n, ev in new:
+            loc = next((e.location for _, e in enters if e.state == ev.state and e.location is not None), None)
+            if loc is None:
+                raise ScenarioError(f"the new state {ev.state} has no location; give it a location [x, y] in km or set world.distance_file", path=f"events.{n}.location")
+            entering.append(loc)
+        location = np.concatenate([location, np.array(entering, dtype=float).reshape(-1, 2)])
         diff = location[:, None, :] - location[None, :, :]
         dist = np.sqrt((diff**2).sum(axis=-1))
+
+    forcing = None
+    if scenario.history is not None and scenario.history.forcing_file:
+        forcing = read_forcing_file(scenario.history.forcing_file, names)
 
     # Single precision: proximity is fixed, only read, and float32 halves the memory traffic
     # of the matrix-vector products over it.
@@ -130,6 +172,9 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
         location=location,
         proximity=prox,
         rivalry_pairs=rivalry_pairs(scenario, {n: i for i, n in enumerate(names)}),
+        active=active,
+        enter_policy=enter_policy,
+        forcing=forcing,
     )
 
 
@@ -244,8 +289,13 @@ def read_distance_file(path: str, names: list[str]) -> np.ndarray:
     return dist
 
 
-def select_founders(world: WorldArrays, founders, index: dict[str, int], path: str) -> list[int]:
-    """Founder indices from a list of names or a rank selector (ties broken by list order)."""
+def select_founders(world: WorldArrays, founders, index: dict[str, int], path: str, active: np.ndarray | None = None) -> list[int]:
+    """Founder indices from a list of names or a rank selector (ties broken by list order).
+
+    Only ``active`` states (default: those present at step 0) can found; ``world`` may be any
+    object with the state arrays (the model itself, for an institution founded later).
+    """
+    active = world.active if active is None else active
     if isinstance(founders, list):
         if not founders:
             raise ScenarioError("expected at least one founder", path=path)
@@ -254,6 +304,8 @@ def select_founders(world: WorldArrays, founders, index: dict[str, int], path: s
             i = resolve(name, index, f"{path}.{k}")
             if i in idx:
                 raise ScenarioError(f"{name} is listed twice among the founders (also as item {idx.index(i)}); list each founder once", path=f"{path}.{k}")
+            if not active[i]:
+                raise ScenarioError(f"{name} is not in the world when the institution is founded (it enters later or has exited); expected a state present then", path=f"{path}.{k}")
             idx.append(i)
         return sorted(idx)
     key = {
@@ -266,9 +318,11 @@ def select_founders(world: WorldArrays, founders, index: dict[str, int], path: s
     }[founders.by]
     if np.isnan(key).any():
         raise ScenarioError(f"cannot select founders by {founders.by}: the world has no locations", path=f"{path}.by")
-    if founders.count > world.n:
-        raise ScenarioError(f"expected count <= number of states ({world.n}), got {founders.count}", path=f"{path}.count")
+    present = int(active.sum())
+    if founders.count > present:
+        raise ScenarioError(f"expected count <= number of states ({present}), got {founders.count}", path=f"{path}.count")
     order = np.argsort(-key if founders.order == "highest" else key, kind="stable")
+    order = order[active[order]]
     return sorted(int(i) for i in order[: founders.count])
 
 

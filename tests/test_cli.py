@@ -46,7 +46,7 @@ TINY = textwrap.dedent(
       - {step: 2, kind: threat, states: [A]}
     """
 )
-RESULT_FILES = {"timeseries.csv", "scenario.resolved.yaml", "overview.png"}
+RESULT_FILES = {"timeseries.csv", "memberships.csv", "scenario.resolved.yaml", "overview.png"}
 
 
 @pytest.fixture

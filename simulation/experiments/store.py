@@ -7,6 +7,7 @@ Layout (``results/<experiment>/``)::
     scenarios/<label>.yaml each scenario resolved (every default written out)
     runs/<run_id>.parquet  a run's time series, written atomically when it finishes
     runs/<run_id>.json     its record: status, seed, timing, error, summary values
+    memberships/<run_id>.parquet  its membership record (written before its time series)
     summary.csv            one row per run (rebuilt from the records)
     figures/, report.md    written by ``report``
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from simulation.errors import UserError
-from simulation.experiments.worker import RUNS_DIR, TMP_SUFFIX, atomic_write
+from simulation.experiments.worker import MEMBERSHIPS_DIR, RUNS_DIR, TMP_SUFFIX, atomic_write
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -38,7 +39,7 @@ REPORT = "report.md"
 AGGREGATES = "aggregates.csv"
 LOCK = ".lock"
 #: Everything a sweep writes; ``--force`` removes these and nothing else.
-OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, REPORT, AGGREGATES)
+OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, MEMBERSHIPS_DIR, FIGURES_DIR, REPORT, AGGREGATES)
 PARQUET_MAGIC = b"PAR1"
 #: A Parquet file ends with its footer's length (4 bytes, little-endian) and the magic.
 PARQUET_TAIL = 8
@@ -191,7 +192,7 @@ class ResultsFolder:
 
     def remove_stale_temporaries(self) -> None:
         """Delete temporary files of writers that are gone (a killed sweep's half-writes)."""
-        for folder in (self.root, self.runs_dir):
+        for folder in (self.root, self.runs_dir, self.root / MEMBERSHIPS_DIR):
             if not folder.is_dir():
                 continue
             for tmp in folder.glob(f".*{TMP_SUFFIX}"):

@@ -29,13 +29,17 @@ import pyarrow.parquet as pq
 from simulation.experiments.schema import MetricRef
 
 #: The model entry point, named by import path so workers import it themselves.
-DEFAULT_RUN_FUNCTION = "simulation.runner:run_scenario"
+#: It returns a ``RunOutput`` (time series and membership record) or, for a custom
+#: function, a plain time-series DataFrame (then no membership file is written).
+DEFAULT_RUN_FUNCTION = "simulation.runner:run_with_memberships"
 #: Parquet compression of per-run time series: the fastest to write (zstd saves ~10% of
 #: the size at twice the cost), since writing is per-run overhead.
 PARQUET_COMPRESSION = "snappy"
 #: Lines of traceback kept in a failed run's record.
 TRACEBACK_LINES = 12
 RUNS_DIR = "runs"
+#: Per-run membership records, a folder of their own so each folder reads as one dataset.
+MEMBERSHIPS_DIR = "memberships"
 TMP_SUFFIX = ".tmp"
 
 #: Column types of the per-run time series files (fixed, so files compare across runs).
@@ -50,6 +54,19 @@ TIMESERIES_SCHEMA = pa.schema([
     ("metric", _TEXT),
     ("scope", _TEXT),
     ("value", pa.float64()),
+])
+#: Column types of the per-run membership records (see ``simulation.record``).
+MEMBERSHIPS_SCHEMA = pa.schema([
+    ("run_id", _TEXT),
+    ("scenario", _TEXT),
+    ("point", pa.int32()),
+    ("replication", pa.int32()),
+    ("seed", pa.int64()),
+    ("step", pa.int64()),
+    ("year", pa.int64()),
+    ("state", _TEXT),
+    ("institution", _TEXT),
+    ("change", _TEXT),
 ])
 
 
@@ -152,21 +169,27 @@ def _codes(column: pa.ChunkedArray) -> tuple[dict[str, int], np.ndarray]:
     return {v: i for i, v in enumerate(combined.dictionary.to_pylist())}, combined.indices.to_numpy(zero_copy_only=False)
 
 
-def timeseries_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
-    """The run's tidy time series as an Arrow table in ``TIMESERIES_SCHEMA``, each row
-    carrying run id and seed (strings dictionary-encoded: few distinct values)."""
-    n = len(table)
+def _run_columns(run: RunTask, n: int) -> list[pa.Array]:
+    """run_id, scenario, point, replication and seed repeated over ``n`` rows."""
 
     def constant(value: Any, typ: pa.DataType) -> pa.Array:
         return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([value], typ)) \
             if pa.types.is_string(typ) else pa.array(np.full(n, value), typ)
 
-    arrays = [
+    return [
         constant(run.run_id, pa.string()),
         constant(run.scenario, pa.string()),
         constant(run.point, pa.int32()),
         constant(run.replication, pa.int32()),
         pa.array(np.full(n, run.seed, dtype=np.int64), pa.int64()),
+    ]
+
+
+def timeseries_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
+    """The run's tidy time series as an Arrow table in ``TIMESERIES_SCHEMA``, each row
+    carrying run id and seed (strings dictionary-encoded: few distinct values)."""
+    arrays = [
+        *_run_columns(run, len(table)),
         pa.array(table["step"].to_numpy(dtype=np.int64), pa.int64()),
         pa.array(table["metric"], pa.string()).dictionary_encode(),
         pa.array(table["scope"], pa.string()).dictionary_encode(),
@@ -175,12 +198,23 @@ def timeseries_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=TIMESERIES_SCHEMA)
 
 
+def memberships_table(table: pd.DataFrame, run: RunTask) -> pa.Table:
+    """The run's membership record in ``MEMBERSHIPS_SCHEMA`` (year null without a calendar)."""
+    arrays = [
+        *_run_columns(run, len(table)),
+        pa.array(table["step"].to_numpy(dtype=np.int64), pa.int64()),
+        pa.array(table["year"], pa.int64(), from_pandas=True),
+        *(pa.array(table[c].to_numpy(dtype=object), pa.string()).dictionary_encode() for c in ("state", "institution", "change")),
+    ]
+    return pa.Table.from_arrays(arrays, schema=MEMBERSHIPS_SCHEMA)
+
+
 def parquet_bytes(table: pa.Table) -> bytes:
     """Parquet without column statistics (nobody filters one run's file by min/max; they
     cost more than the compression)."""
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression=PARQUET_COMPRESSION, write_statistics=False,
-                   use_dictionary=[f.name for f in TIMESERIES_SCHEMA if pa.types.is_dictionary(f.type)])
+                   use_dictionary=[f.name for f in table.schema if pa.types.is_dictionary(f.type)])
     return sink.getvalue().to_pybytes()
 
 
@@ -203,6 +237,7 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
     from simulation.scenario_io import scenario_from_dict
 
     out = Path(batch.out_dir) / RUNS_DIR
+    members_dir = Path(batch.out_dir) / MEMBERSHIPS_DIR
     started = _now()
     clock = time.perf_counter()
     record: dict[str, Any] = {
@@ -216,15 +251,22 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
         model_clock = time.perf_counter()
         raw = function(scenario, seed=run.seed)
         model_s = time.perf_counter() - model_clock
+        members = None
+        if not isinstance(raw, pd.DataFrame):  # a RunOutput: time series and membership record
+            raw, members = raw.timeseries, raw.memberships
         series = timeseries_table(raw, run)
         summary = summarise(series, batch.summary, batch.window, batch.statistic)
         payload = parquet_bytes(series)
+        members_payload = None if members is None else parquet_bytes(memberships_table(members, run))
     except Exception as exc:  # a failing run is data, not a reason to stop the sweep
         record.update(status="failed", error=_error_text(exc), summary=None)
-        stale = out / f"{run.run_id}.parquet"
-        if stale.exists():
-            stale.unlink()
+        for stale in (out / f"{run.run_id}.parquet", members_dir / f"{run.run_id}.parquet"):
+            if stale.exists():
+                stale.unlink()
     else:
+        if members_payload is not None:  # before the time series: a run is complete when its record exists
+            members_dir.mkdir(exist_ok=True)
+            atomic_write(members_dir / f"{run.run_id}.parquet", members_payload, durable=False)
         atomic_write(out / f"{run.run_id}.parquet", payload, durable=False)
         record.update(status="ok", error=None, summary=summary)
     # elapsed_s: everything this run cost the worker except writing its record;
