@@ -156,6 +156,8 @@ class Raw:
         self.nmc = pd.read_csv(raw / "NMC-60-abridged.csv")
         p = pd.read_csv(raw / "p5v2018.csv", low_memory=False)
         self.polity = p[p.year <= POLITY_LAST]  # two stray USA rows for 2019-2020 are not part of the release
+        d = self.polity[self.polity.durable.notna()].sort_values("year")
+        self.durable_series = {int(c): (g.year.to_numpy(), g.durable.to_numpy()) for c, g in d.groupby("ccode")}
         self.capdist = pd.read_csv(raw / "capdist.csv")
         self.memberships = ev.load_memberships(raw)
         self.name_of = dict(zip(s.ccode, s.stateabb))
@@ -203,8 +205,7 @@ def add_capability(df: pd.DataFrame, raw: Raw, year: int) -> pd.DataFrame:
 
 def add_polity(df: pd.DataFrame, raw: Raw, year: int) -> pd.DataFrame:
     data_year = min(year, POLITY_LAST)
-    p = raw.polity
-    p_year = p[p.year == data_year].set_index("ccode")
+    p_year = raw.polity[raw.polity.year == data_year].set_index("ccode")
     df = df.copy()
     df["region"] = [region_of(c) for c in df.ccode]
     df["polity_ccode"] = [crosswalk.polity_code(c, data_year) for c in df.ccode]
@@ -218,7 +219,10 @@ def add_polity(df: pd.DataFrame, raw: Raw, year: int) -> pd.DataFrame:
         fail("the COW-Polity crosswalk hits the wrong country: " + "; ".join(bad))
     df.loc[~has_row, "polity_ccode"] = np.nan
     df["polity_ccode"] = df.polity_ccode.astype("Int64")
-    get = lambda col: [p_year.at[int(pc), col] if pd.notna(pc) else np.nan for pc in df.polity_ccode]  # noqa: E731
+    def get(col: str) -> list:
+        values = p_year[col].to_dict()
+        return [values[int(pc)] if pd.notna(pc) else np.nan for pc in df.polity_ccode]
+
     df["polity_country"] = get("country")
     df["polity_code"] = pd.array(get("polity"), dtype="Int64")  # raw `polity`, incl. -66/-77/-88
     df["polity2"] = pd.array(get("polity2"), dtype="float64")
@@ -243,11 +247,11 @@ def add_polity(df: pd.DataFrame, raw: Raw, year: int) -> pd.DataFrame:
         if pd.notna(d) and data_year == year:
             used.append(float(d)); dflag.append("observed")
             continue
-        if pd.notna(pc):
-            hist = p[(p.ccode == int(pc)) & (p.year < year) & p.durable.notna()]
-            if len(hist):
-                last = hist.sort_values("year").iloc[-1]
-                used.append(float(last.durable + (year - last.year))); dflag.append("carried_forward")
+        if pd.notna(pc) and int(pc) in raw.durable_series:
+            years, values = raw.durable_series[int(pc)]
+            k = int(np.searchsorted(years, year)) - 1  # the last observed year before ``year``
+            if k >= 0:
+                used.append(float(values[k] + (year - years[k]))); dflag.append("carried_forward")
                 continue
         used.append(float(year - entry)); dflag.append("system_tenure")
     df["durable_used"] = used
