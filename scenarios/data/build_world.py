@@ -732,8 +732,8 @@ def build_history(args, raw: Raw) -> None:
         f"  {cmd}",
         "Data: COW State System v2016; COW NMC v6.0 (CINC); Polity5 (Marshall & Gurr); Gleditsch & Ward",
         "capital distances; NATO/SCO accession years; WTO membership dates (scenarios/data/README.md, docs/history.md).",
-        f"Past the data, the last year is carried forward: the state list and CINC from {NMC_LAST}, Polity5 from "
-        f"{POLITY_LAST} ({n_carried} forcing rows flagged).",
+        f"Forcing file: {len(forcing)} rows, {n_carried} not plainly observed (column flag: regime imputed, or past the data",
+        f"the last year carried forward -- the state list and CINC from {NMC_LAST}, Polity5 from {POLITY_LAST}).",
         f"States at step 0: {len(df)}; entering: {n_enter}; leaving: {n_exit}; ever present: {len(ever)}.  "
         f"Distance pairs imputed: {int((dist.source != 'capdist').sum())} of {len(dist)}.",
         f"Polity2 imputed (region median) at step 0: {int((~df.polity_flag.str.startswith('observed')).sum())}.  "
