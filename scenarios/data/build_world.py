@@ -741,7 +741,6 @@ def build_history(args, raw: Raw) -> None:
         f"Institutions at step 0: {', '.join(at0) or 'none'}; founded later: {', '.join(later) or 'none'}.",
         "Events: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "rivalries_never_together") + ".",
     ]
-    never = [f"{a}-{b}" for a, b, *_ in rivalries_all if not ({a, b} <= at_start)]
     if riv_skipped:
         header.append("Rivalries skipped (a side never in the system): " + ", ".join(riv_skipped) + ".")
     if counts["rivalries_never_together"]:
@@ -754,7 +753,6 @@ def build_history(args, raw: Raw) -> None:
                          seed=args.seed, steps=end - start, history=history, distance_rel=rel(dist_path), df=df,
                          rivalries=rivalries, blocks=blocks, event_lines=event_lines)
     replay(doc, record, start, end)
-    del never
 
     print(f"{first}-{end}: step 0 = 31 Dec {start}: {len(df)} states; entering {n_enter}, leaving {n_exit}; "
           f"ever present {len(ever)}; institutions at step 0: {', '.join(at0) or 'none'}; founded later: "
