@@ -548,8 +548,8 @@ def build_static(args, raw: Raw) -> None:
     year = args.year
     default_myear = year if year < MAX_YEAR else RECORD_LAST
     myear = args.membership_year if args.membership_year is not None else default_myear
-    if not year <= myear <= RECORD_LAST:
-        fail(f"--membership-year must be in {year}-{RECORD_LAST}")
+    if not MIN_YEAR <= myear <= RECORD_LAST:
+        fail(f"--membership-year must be in {MIN_YEAR}-{RECORD_LAST}")
     default_name = f"world_{year}.yaml" if myear == default_myear else f"world_{year}_members_{myear}.yaml"
     out_scenario = args.out_scenario or SCENARIO_DIR / default_name
 
