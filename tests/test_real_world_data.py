@@ -43,6 +43,7 @@ PROVENANCE_SHA256 = {
     "states2016.csv": "dbb5d20c4c410fac2a5f751633c8ab144afbb7f4853f15c4cfef26deb69afd00",
     "capdist.csv": "aa4c56943089034d76bec4fdad90267d06693afaa19eec19ebe5d56ce881dc42",
     "nato_sco_membership.csv": "4e39522d57914da4e4735b94d6fba342ff7ac963b26cd5cb3ef46007cd2ba20b",
+    "warsaw_pact_membership.csv": "077ecee1ebd1633b153c9d0de03ea77514fd5c6a134a08eb108ceaaae5a8bdfc",
 }
 
 # COW stateabb -> Polity5 scode where the letters differ (for states of the 2016 system).

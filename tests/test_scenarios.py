@@ -40,8 +40,10 @@ def test_scenario_file_validates_and_runs_three_steps(path):
     assert sorted(df.step.unique()) == [0, 1, 2, 3]
     world = world_table(df)
     assert np.isfinite(world.to_numpy()).all()
+    founded_later = {e.institution for e in sc.events if e.kind == "found"}  # no size before founding
     for name in sc.institutions:
-        assert series(df, name, "size").iloc[0] >= 2
+        if name not in founded_later:
+            assert series(df, name, "size").iloc[0] >= 2
 
 
 @pytest.mark.parametrize("seed", PATTERN_SEEDS)
