@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib import rc_context
+from matplotlib.ticker import MaxNLocator
 
 from simulation.experiments.figures import BAND_ALPHA, STYLE, Drawn, _grid_panels, _panels, _save, _title
 from simulation.history.scores import BAND
@@ -29,8 +30,10 @@ def sizes(result: Any, name: str) -> tuple[Any, str]:
         low, mid, high = np.quantile(s.simulated_sizes, (BAND[0], 0.5, BAND[1]), axis=0)
         ax.fill_between(s.years, low, high, alpha=BAND_ALPHA, color="C0", label="runs: 5–95% band")
         ax.plot(s.years, mid, color="C0", label="runs: median")
-        ax.plot(s.years, s.observed_sizes, color="black", drawstyle="steps-post", label="record")
-        ax.plot(s.years, s.persistence_sizes, color="C1", linestyle="--", drawstyle="steps-post", label="persistence baseline")
+        ax.plot(s.years, s.observed_sizes, color="black", marker="o", markersize=3, label="record")
+        ax.plot(s.years, s.persistence_sizes, color="C1", linestyle="--", label="persistence baseline")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(f"{s.institution} ({s.scenario}), {s.simulated_sizes.shape[0]} runs")
         ax.set_xlabel("year")
         ax.set_ylabel("members (states)")
@@ -64,16 +67,17 @@ def accession(result: Any, name: str) -> tuple[Any, str]:
     fig, axes = _grid_panels(max(1, len(items)), 2)
     for (cal, roc), s in zip(axes, items):
         a = s.accession
-        for label, p, colour in (("model", a.model, "C0"), ("persistence", a.persistence, "C1"),
-                                 ("logistic (in-sample)", a.logistic, "C2")):
+        # line styles differ so that curves lying on each other (a perfect ranking) stay visible
+        for label, p, colour, style in (("model", a.model, "C0", "-"), ("persistence", a.persistence, "C1", ":"),
+                                        ("logistic (in-sample)", a.logistic, "C2", "--")):
             if p is None or not np.isfinite(p).all():
                 continue
             mean_p, share, count = _calibration(p, a.outcome)
-            cal.plot(mean_p, share, marker="o", color=colour, label=label)
+            cal.plot(mean_p, share, marker="o", color=colour, linestyle=style, label=label)
             fpr, tpr = _roc(p, a.outcome)
-            roc.plot(fpr, tpr, color=colour, drawstyle="steps-post", label=label)
+            roc.plot(fpr, tpr, color=colour, linestyle=style, linewidth=2.5 if label == "model" else 1.5, label=label)
         for ax in (cal, roc):
-            ax.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=0.8)
+            ax.plot([0, 1], [0, 1], color="grey", linestyle="-", linewidth=0.5)
             ax.set_xlim(-0.02, 1.02)
             ax.set_ylim(-0.02, 1.02)
             ax.legend(fontsize=7)

@@ -26,7 +26,7 @@ DIRECTION = {"size_rmse": "lower", "size_coverage90": "higher", "exits_per_decad
 SCORES = tuple(DIRECTION)
 COLUMNS = ("scenario", "institution", "score", "model", "baseline_persistence", "baseline_logistic", "better_than_baselines",
            "observed", "note")
-YES, NO, UNDEFINED = "yes", "no", "n/a"
+YES, NO, UNDEFINED = "yes", "no", "undefined"  # not "n/a": pandas reads that as a missing value
 
 
 # ---- primitives ----------------------------------------------------------------------
@@ -115,7 +115,7 @@ def start_members(observed: InstitutionPath) -> frozenset[str]:
 
 def verdict(score: str, model: float, persistence: float, logistic: float, observed: float = np.nan) -> tuple[str, str]:
     """``better_than_baselines`` and why: "yes" when the model beats every baseline that
-    defines the score (strictly), "no" when one does at least as well, "n/a" when the model
+    defines the score (strictly), "no" when one does at least as well, "undefined" when the model
     or every baseline leaves the score undefined (never silently "yes")."""
     direction = DIRECTION[score]
     values = {"persistence": persistence, "logistic": logistic}

@@ -69,7 +69,7 @@ def test_case_a_accession():
     tm = rows["timing_mae_years"]
     assert tm["model"] == pytest.approx(5 / 3)
     assert math.isnan(tm["baseline_persistence"]) and math.isnan(tm["baseline_logistic"])
-    assert tm["better_than_baselines"] == "n/a" and "no baseline defines" in tm["note"]
+    assert tm["better_than_baselines"] == "undefined" and "no baseline defines" in tm["note"]
 
 
 # ---- primitives ---------------------------------------------------------------------------
@@ -85,8 +85,8 @@ def test_verdict_directions_and_undefined_baselines():
     assert scores.verdict("join_auc", 0.7, 0.5, 0.8) == ("no", "")
     assert scores.verdict("join_auc", 0.9, 0.5, 0.8) == ("yes", "")
     assert scores.verdict("size_rmse", 1.0, 2.0, math.nan)[0] == "yes"
-    assert scores.verdict("size_rmse", math.nan, 2.0, 1.0)[0] == "n/a"
-    assert scores.verdict("timing_mae_years", 1.0, math.nan, math.nan) == ("n/a", "no baseline defines this score")
+    assert scores.verdict("size_rmse", math.nan, 2.0, 1.0)[0] == "undefined"
+    assert scores.verdict("timing_mae_years", 1.0, math.nan, math.nan) == ("undefined", "no baseline defines this score")
     # exits: distance to the record's value decides
     assert scores.verdict("exits_per_decade", 0.5, 0.0, math.nan, observed=0.4)[0] == "yes"  # 0.1 < 0.4
     assert scores.verdict("exits_per_decade", 3.0, 0.0, math.nan, observed=0.4)[0] == "no"
@@ -104,7 +104,7 @@ def test_no_joiners_leaves_auc_undefined_and_says_why():
     run = founded("A", "X", "Y") + [(2, "Z", "A", "join")]
     rows = by_score(scores.score_hindcast(hindcast(obs, [run, founded("A", "X", "Y")])))
     assert math.isnan(rows["join_auc"]["model"]) and math.isnan(rows["join_auc"]["baseline_persistence"])
-    assert rows["join_auc"]["better_than_baselines"] == "n/a" and "no candidate state joined" in rows["join_auc"]["note"]
+    assert rows["join_auc"]["better_than_baselines"] == "undefined" and "no candidate state joined" in rows["join_auc"]["note"]
     # candidates V, W, Z; P(Z) = 1/2 -> Brier (1/2)^2 / 3; persistence predicts 0 for all: 0
     assert rows["join_brier"]["model"] == pytest.approx(0.25 / 3)
     assert rows["join_brier"]["baseline_persistence"] == 0.0
