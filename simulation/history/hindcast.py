@@ -200,6 +200,10 @@ def score_results(root: Path, manifest: dict[str, Any], experiment: Any) -> Hind
             steps = int(runs[0]["design"].get("steps", data.get("steps", 0)))
             years = np.arange(start, start + steps + 1)
             compared = np.array([t for t in range(1, steps + 1) if first_year <= years[t] <= last_year], dtype=int)
+            if compared.size == 0:
+                note = f"no years to compare: the runs cover {years[0]}..{years[-1]}, the record {first_year}..{last_year}"
+                scored += [_empty(name, i, note) for i in here]
+                continue
             absent = record.absent_states(records[0], start, steps)
             universe = frozenset(scenario_states(data) | set(s for x in records for s in x["state"] if s))
             world = start_world(data, (root / manifest["scenarios"][label]["resolved"]).parent)
@@ -208,10 +212,11 @@ def score_results(root: Path, manifest: dict[str, Any], experiment: Any) -> Hind
                 paths = tuple(record.replay(x, institution, start, steps) for x in records)
                 h = scores.Hindcast(institution, obs, paths, absent, universe, compared)
                 begin = scores.start_members(obs)
-                rows = scores.score_hindcast(h, begin, world)
+                acc = scores.accession(h, begin, world)
+                rows = scores.score_hindcast(h, begin, world, acc)
                 scored.append(Scored(name, institution, rows, years[compared], obs.sizes()[compared],
                                      np.array([p.sizes()[compared] for p in paths]),
-                                     baselines.persistence_path(obs, begin).sizes()[compared], scores.accession(h, begin, world)))
+                                     baselines.persistence_path(obs, begin).sizes()[compared], acc))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return HindcastScores(path, digest, scored, missing)
 

@@ -185,16 +185,18 @@ def accession(h: Hindcast, start: frozenset[str], world: baselines.StartWorld | 
     return Accession(states, outcome, model, np.zeros(len(states)), logistic, int(h.observed.years[end]))
 
 
-def score_hindcast(h: Hindcast, start: frozenset[str] | None = None, world: baselines.StartWorld | None = None) -> list[dict[str, object]]:
+def score_hindcast(h: Hindcast, start: frozenset[str] | None = None, world: baselines.StartWorld | None = None,
+                   acc: Accession | None = None) -> list[dict[str, object]]:
     """Every score for one institution of one scenario entry: one dict per score with the
-    model's value, the baselines', the record's (where the score has one) and the verdict."""
+    model's value, the baselines', the record's (where the score has one) and the verdict.
+    ``acc``: the entry's ``accession(h, start, world)`` when already computed."""
     start = start_members(h.observed) if start is None else start
     idx = np.asarray(h.compared, dtype=int)
     obs_sizes = h.observed.sizes()[idx]
     sim_sizes = np.array([r.sizes()[idx] for r in h.runs]).reshape(len(h.runs), len(idx))
     persist = baselines.persistence_path(h.observed, start)
     pers_sizes = persist.sizes()[idx][None, :]
-    acc = accession(h, start, world)
+    acc = accession(h, start, world) if acc is None else acc
     no_record = "the institution does not exist in the record in the compared years"
     rows: dict[str, dict[str, object]] = {}
 
