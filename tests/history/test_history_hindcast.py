@@ -3,7 +3,9 @@ sweep whose runs leave membership records scored into scores.csv, figures and th
 
 from __future__ import annotations
 
+import builtins
 import math
+import sys
 import textwrap
 from pathlib import Path
 
@@ -64,7 +66,7 @@ observed:
 """
 
 
-def test_a_tiny_hindcast_is_scored_end_to_end(tmp_path, writes_memberships, read_bytes, capsys):
+def test_a_tiny_hindcast_is_scored_end_to_end(tmp_path, writes_memberships, read_bytes, monkeypatch):
     out = tmp_path / "r"
     result = sweep(experiment(tmp_path, OBSERVED, observed(CASE_A_OBSERVED)), out=out, executor="serial", run_function=RUN_FUNCTION)
     assert result.ok == 4
@@ -90,7 +92,17 @@ def test_a_tiny_hindcast_is_scored_end_to_end(tmp_path, writes_memberships, read
     assert {f"figures/history-{k}.{e}" for k in ("sizes", "accession") for e in ("png", "svg")} <= set(first)
     report = first["report.md"].decode()
     assert "## Against the record" in report and "**A** (`free`)" in report and "in-sample" in report
-    # rebuilt from the stored files alone: identical bytes
+    # rebuilt from the stored files alone, with the model made unimportable: identical bytes
+    for name in [m for m in sys.modules if m in ("simulation.model", "simulation.runner")]:
+        monkeypatch.delitem(sys.modules, name)
+    real_import = builtins.__import__
+
+    def guarded(name, *args, **kwargs):
+        if name in ("simulation.model", "simulation.runner"):
+            raise ImportError(f"{name} must not be imported by report")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", guarded)
     assert main(["report", str(out)]) == 0
     assert read_bytes(out, "report.md", "scores.csv", "figures/history-*") == first
 
