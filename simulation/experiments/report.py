@@ -185,6 +185,9 @@ def build_report(root: str | Path) -> Path:
         print(f"warning: figures/{k.stem}.png kept as it was: {k.reason}", file=sys.stderr)
     shown = [*drawn, *kept]
     exp = res.experiment
+    from simulation.history.hindcast import against_the_record
+
+    record = against_the_record(res.folder.root, res.manifest, exp)  # scores.csv and its figures; "" without observed:
     folder = res.folder.root
     window = f"the {exp.summary.statistic} over the last {exp.summary.window} steps"
     if any(m.statistic and m.statistic != exp.summary.statistic for m in exp.summary.metrics):
@@ -199,6 +202,7 @@ def build_report(root: str | Path) -> Path:
         "## Figures\n\n" + ("\n\n".join(f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))"
                                          for d in shown) or "None: no run succeeded."),
         "## Results by scenario\n\n" + _describe_section(res),
+        record,
         _differences_section(res),
         _sensitivity_section(res),
         _failures_section(res),

@@ -216,6 +216,16 @@ class ScenarioEntry(Frozen):
         return self.label if self.label is not None else Path(self.file).stem
 
 
+class Observed(Frozen):
+    """The historical record a hindcast is scored against (docs/history.md: Scores).  The
+    file and the names are checked against the scenarios before any run."""
+
+    memberships: Annotated[str, Field(min_length=1)] = Field(
+        description="CSV of members by year (columns institution, year, state, ccode), relative to the experiment file")
+    institutions: list[Annotated[str, Field(min_length=1)]] | None = Field(
+        None, min_length=1, description="institutions to score; default: every institution of the scenarios found in the record")
+
+
 class Experiment(Frozen):
     """A batch of runs: scenarios x design points x replications, and what to make of them."""
 
@@ -232,6 +242,7 @@ class Experiment(Frozen):
     summary: Summary
     analysis: Analysis = Field(default_factory=Analysis)
     figures: list[Figure] | None = Field(None, description="figures to draw; default: those that fit the design")
+    observed: Observed | None = Field(None, description="the historical record to score each institution against (scores.csv)")
 
     @property
     def labels(self) -> list[str]:
@@ -348,4 +359,4 @@ def _check_labels(experiment: Experiment, path: Path, lines: dict[KeyPath, int])
 
 
 __all__ = ["Experiment", "ExperimentFile", "ScenarioEntry", "Design", "Parameter", "Summary", "MetricRef", "Figure", "Analysis",
-           "load_experiment", "WORLD", "SCOPE_SEPARATOR"]
+           "Observed", "load_experiment", "WORLD", "SCOPE_SEPARATOR"]

@@ -221,6 +221,9 @@ def sweep(
     folder = ResultsFolder(Path(out) if out is not None else DEFAULT_RESULTS_ROOT / source.experiment.name)
     folder.check_writable()
     plan = build_plan(source, folder.scenarios_dir)
+    from simulation.history.hindcast import check_observed
+
+    check_observed(source, plan.scenario_data())  # the record the runs will be scored against
     fixed = plan_manifest(plan, folder)
     result = SweepResult(folder.root, total=len(plan.runs))
     with folder:
