@@ -224,6 +224,9 @@ class Observed(Frozen):
         description="CSV of members by year (columns institution, year, state, ccode), relative to the experiment file")
     institutions: list[Annotated[str, Field(min_length=1)]] | None = Field(
         None, min_length=1, description="institutions to score; default: every institution of the scenarios found in the record")
+    disputes: Annotated[str, Field(min_length=1)] | None = Field(
+        None, description="CSV of observed dispute onset rates by year and scope (year, scope, dyads, onset_dyads, rate_per_1000; "
+        "scenarios/data/observed_disputes.csv), relative to the experiment file; scores the runs' dispute rates too")
 
 
 class Experiment(Frozen):

@@ -93,17 +93,41 @@ def accession(result: Any, name: str) -> tuple[Any, str]:
     return fig, title
 
 
+def dispute_rates(result: Any, name: str) -> tuple[Any, str]:
+    """Observed yearly dispute onset rate over the fan of simulated rates, per entry and scope."""
+    items = [d for d in result.disputes if d.years.size]
+    fig, axes = _panels(max(1, len(items)))
+    for ax, d in zip(axes, items):
+        low, mid, high = np.quantile(d.simulated, (BAND[0], 0.5, BAND[1]), axis=0)
+        ax.fill_between(d.years, low, high, alpha=BAND_ALPHA, color="C0", label="runs: 5–95% band")
+        ax.plot(d.years, mid, color="C0", label="runs: median")
+        ax.plot(d.years, d.observed, color="black", marker="o", markersize=3, label="record (GML MID)")
+        if np.isfinite(d.persistence):
+            ax.axhline(d.persistence, color="C1", linestyle="--", label="persistence baseline")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(f"{d.scope} ({d.scenario}), {d.simulated.shape[0]} runs")
+        ax.set_xlabel("year")
+        ax.set_ylabel("onsets per 1000 dyad-years")
+        ax.legend(fontsize=7)
+    title = f"{name}: dispute onset rates, the record against the fan of simulated rates"
+    _title(fig, title)
+    return fig, title
+
+
 def draw(result: Any, folder: Path, name: str) -> list[Drawn]:
-    """Both figures into ``folder``; nothing when no entry was scored."""
+    """The figures into ``folder``; nothing when no entry was scored."""
     drawn: list[Drawn] = []
     if not any(s.simulated_sizes.size for s in result.scored):
         return drawn
+    makers = [("history-sizes", sizes), ("history-accession", accession)]
+    if any(d.years.size for d in getattr(result, "disputes", ())):
+        makers.append(("history-disputes", dispute_rates))
     with rc_context(STYLE):
-        for stem, make in (("history-sizes", sizes), ("history-accession", accession)):
+        for stem, make in makers:
             fig, caption = make(result, name)
             _save(fig, folder, stem)
             drawn.append(Drawn(stem, caption))
     return drawn
 
 
-__all__ = ["CALIBRATION_BINS", "accession", "draw", "sizes"]
+__all__ = ["CALIBRATION_BINS", "accession", "dispute_rates", "draw", "sizes"]

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from simulation.errors import UserError
-from simulation.history import baselines, record, scores
+from simulation.history import baselines, disputes, record, scores
 
 SCORES_CSV = "scores.csv"
 
@@ -70,6 +70,16 @@ def check_observed(source: Any, scenarios: dict[str, dict[str, Any]]) -> list[st
         table = record.read_observed(path)
     except UserError as exc:
         raise source.error(f"the record {exc}", "observed", "memberships") from None
+    if observed.disputes is not None:
+        dpath = (source.path.parent / observed.disputes).resolve()
+        if not dpath.is_file():
+            what = "is a folder" if dpath.is_dir() else "not found"
+            raise source.error(f"observed disputes file {what}: {dpath}; expected a CSV ({', '.join(disputes.OBSERVED_COLUMNS)}), "
+                               "relative to the experiment file", "observed", "disputes")
+        try:
+            disputes.read_observed_disputes(dpath)
+        except UserError as exc:
+            raise source.error(f"the dispute record {exc}", "observed", "disputes") from None
     try:
         return select_institutions(observed.institutions, scenario_institutions(scenarios), set(table["institution"]), str(path))
     except SelectionError as exc:
@@ -145,9 +155,13 @@ class HindcastScores:
     record_sha256: str
     scored: list[Scored]
     runs_without_record: int
+    disputes: list[disputes.DisputeScored] = field(default_factory=list)
+    disputes_path: Path | None = None
+    runs_without_series: int = 0
 
     def frame(self) -> pd.DataFrame:
         rows = [{"scenario": s.scenario, "institution": s.institution, **r} for s in self.scored for r in s.rows]
+        rows += [{"scenario": d.scenario, "institution": d.scope, **r} for d in self.disputes for r in d.rows]
         return scores.scores_frame(rows)
 
 
@@ -177,9 +191,12 @@ def score_results(root: Path, manifest: dict[str, Any], experiment: Any) -> Hind
     except SelectionError as exc:
         raise UserError(exc.message, file=str(root / "manifest.json"), path=".".join(("experiment.settings.observed", *map(str, exc.at)))) from None
     first_year, last_year = int(observed["year"].min()), int(observed["year"].max())
+    dpath = record_path(root, manifest, experiment.observed.disputes) if experiment.observed.disputes else None
+    observed_disputes = disputes.read_observed_disputes(dpath) if dpath else None
     n_points = len(manifest["design"]["points"])
-    missing = 0
+    missing = missing_series = 0
     scored: list[Scored] = []
+    disputed: list[disputes.DisputeScored] = []
     for label, data in datas.items():
         for point in range(n_points):
             name = label if n_points == 1 else f"{label}-p{point:04d}"
@@ -204,6 +221,11 @@ def score_results(root: Path, manifest: dict[str, Any], experiment: Any) -> Hind
                 note = f"no years to compare: the runs cover {years[0]}..{years[-1]}, the record {first_year}..{last_year}"
                 scored += [_empty(name, i, note) for i in here]
                 continue
+            if observed_disputes is not None:
+                here_all = [i for i in (data.get("institutions") or {})]
+                got, lost = disputes.score_entry(name, root, [r["run_id"] for r in runs], here_all, int(start), steps, observed_disputes)
+                disputed += got
+                missing_series += lost
             absent = record.absent_states(records[0], start, steps)
             universe = frozenset(scenario_states(data) | set(s for x in records for s in x["state"] if s))
             world = start_world(data, (root / manifest["scenarios"][label]["resolved"]).parent)
@@ -218,7 +240,7 @@ def score_results(root: Path, manifest: dict[str, Any], experiment: Any) -> Hind
                                      np.array([p.sizes()[compared] for p in paths]),
                                      baselines.persistence_path(obs, begin).sizes()[compared], acc))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return HindcastScores(path, digest, scored, missing)
+    return HindcastScores(path, digest, scored, missing, disputed, dpath, missing_series)
 
 
 # ---- report ------------------------------------------------------------------------------
@@ -252,6 +274,17 @@ def _sentence(s: Scored) -> str:
     return f"- **{s.institution}** (`{s.scenario}`): " + "; ".join(parts) + "."
 
 
+def _dispute_sentence(d: disputes.DisputeScored) -> str:
+    by = {r["score"]: r for r in d.rows}
+    mean = by["dispute_rate_mean"]
+    if not d.years.size:
+        return f"- disputes, **{d.scope}** (`{d.scenario}`): not scored ({mean['note']})."
+    ratio = mean["model"] / mean["observed"] if mean["observed"] else np.nan
+    return (f"- disputes, **{d.scope}** (`{d.scenario}`): {_num(mean['model'])} onsets per 1000 dyad-years on average against "
+            f"{_num(mean['observed'])} in the record over {d.years.size} years ({d.years[0]}–{d.years[-1]}; ratio {_num(ratio)}); "
+            f"the record lies inside the 5–95% band of runs in {by['dispute_rate_coverage90']['model']:.0%} of years.")
+
+
 def report_section(result: HindcastScores, root: Path, drawn: list[Any]) -> str:
     """The report's "Against the record" section."""
     table = result.frame()
@@ -267,8 +300,14 @@ def report_section(result: HindcastScores, root: Path, drawn: list[Any]) -> str:
         f"(\"Scores\", \"Baselines\"); every value, the record's exits and the notes are in [`{SCORES_CSV}`]({SCORES_CSV}). "
         "The logistic baseline is fitted on the states it predicts: an in-sample baseline, a floor to clear rather than a forecast.",
         "\n".join(_sentence(s) for s in result.scored),
-        "\n".join(lines),
     ]
+    if result.disputes:
+        drel = os.path.relpath(result.disputes_path, root) if result.disputes_path else "?"
+        text.append(f"Dispute onset rates against `{drel}` (GML MID v2.0, 1946–2010; docs/history.md, \"Dispute rates\"):\n\n"
+                    + "\n".join(_dispute_sentence(d) for d in result.disputes))
+    text.append("\n".join(lines))
+    if result.runs_without_series:
+        text.append(f"{result.runs_without_series} successful run(s) have no time series file and are left out of the dispute scores.")
     if result.runs_without_record:
         text.append(f"{result.runs_without_record} successful run(s) wrote no membership record and are left out of the scores.")
     text += [f"![{d.caption}](figures/{d.stem}.png)\n\n*{d.caption}* ([SVG](figures/{d.stem}.svg))" for d in drawn]

@@ -24,6 +24,8 @@ YEARS_PER_DECADE = 10.0
 DIRECTION = {"size_rmse": "lower", "size_coverage90": "higher", "exits_per_decade": "record", "join_auc": "higher",
              "join_brier": "lower", "timing_mae_years": "lower"}
 SCORES = tuple(DIRECTION)
+#: The dispute-rate scores (simulation.history.disputes), scored per scope rather than per institution.
+DISPUTE_DIRECTION = {"dispute_rate_mean": "record", "dispute_rate_rmse": "lower", "dispute_rate_coverage90": "higher"}
 COLUMNS = ("scenario", "institution", "score", "model", "baseline_persistence", "baseline_logistic", "better_than_baselines",
            "observed", "note")
 YES, NO, UNDEFINED = "yes", "no", "undefined"  # not "n/a": pandas reads that as a missing value
@@ -117,7 +119,7 @@ def verdict(score: str, model: float, persistence: float, logistic: float, obser
     """``better_than_baselines`` and why: "yes" when the model beats every baseline that
     defines the score (strictly), "no" when one does at least as well, "undefined" when the model
     or every baseline leaves the score undefined (never silently "yes")."""
-    direction = DIRECTION[score]
+    direction = DIRECTION.get(score) or DISPUTE_DIRECTION[score]
     values = {"persistence": persistence, "logistic": logistic}
     if direction == "record":
         if not np.isfinite(observed):
