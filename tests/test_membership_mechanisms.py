@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from simulation import regions
 from simulation.institutions import InstitutionState
-from simulation.mechanisms import accession, capability, capability_trends, commitments, conflict, leadership, membership, persistence
+from simulation.mechanisms import accession, capability, capability_trends, commitments, conflict, leadership, membership, persistence, review
 from simulation.runner import run_scenario
 from simulation.scenario import Mechanisms, MembershipParams
 from strategies import ATLANTIC, CONCORD, scenario
@@ -474,3 +474,108 @@ def test_new_switches_change_nothing_until_wired_into_the_step():
     base = scenario({"Atlantic": ATLANTIC, "Concord": CONCORD}, steps=15)
     on = scenario({"Atlantic": ATLANTIC, "Concord": CONCORD}, steps=15, overrides=[f"mechanisms.{s}=true" for s in NEW_SWITCHES])
     assert run_scenario(on, seed=2).to_csv(index=False) == run_scenario(base, seed=2).to_csv(index=False)
+
+
+# ====================================================================== the review entry point
+def _review_case(seed, n=24):
+    """A world, two alliances and a platform, and the rows x institutions arrays of a review."""
+    rng = np.random.default_rng(seed)
+    arrays = _world(seed, n)
+    insts = []
+    for c in range(3):
+        members = rng.random(n) < 0.3
+        members[c] = True
+        if c < 2:
+            insts.append(hegemon(members, c, umbrella=0.5, counter_threat=0.2, burden=0.005, succession_ratio=1.0))
+        else:
+            insts.append(SimpleNamespace(members=members, leader=None, chi=0.9, consensus_capacity_on=True, hegemonic=False,
+                                         params={"dialogue_intensity": 0.03, "consensus_cost": 2.0, "consensus_reference": 10.0, "veto_threshold": -0.2}))
+    rows = np.union1d([0, 1, 2], rng.choice(np.arange(3, n), 9, replace=False))  # the leaders review
+    k = len(insts)
+    member = np.column_stack([m.members[rows] for m in insts])
+    locked = np.column_stack([rows == (m.leader if m.leader is not None else -1) for m in insts])
+    case = dict(
+        rows=rows, utility=rng.normal(0.0, 0.2, (len(rows), k)), views=0.1 * rng.standard_normal((len(rows), k)),
+        member=member, admissible=rng.random((len(rows), k)) < 0.8, forced=rng.random((len(rows), k)) < 0.05,
+        locked=locked, institutions=insts, w=W,
+        tenure=rng.integers(0, 30, (n, k)), trust=np.ones((n, k)), eligible=np.ones((n, k), bool),
+        threat=rng.random(n) * 0.3, **arrays,
+    )
+    return case
+
+
+def _today(case):
+    return choose(case["utility"] + case["views"], case["member"], case["admissible"], forced=case["forced"],
+                  locked=case["locked"], hegemonic=np.array([k.hegemonic for k in case["institutions"]]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_review_with_every_new_switch_off_is_todays_choice(seed):
+    """Metamorphic: wiring ``review`` in with its switches off changes no decision."""
+    case = _review_case(seed)
+    d = review.review(mech=Mechanisms(), **case)
+    leave, join = _today(case)
+    assert_array_equal(d.leave, leave) and assert_array_equal(d.join, join)
+    assert len(d.applied[0]) == len(d.refused[0]) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_review_switches_at_their_neutral_values_change_no_decision(seed):
+    """Metamorphic: every state eligible, full trust, zero exit cost and incumbents that always
+    approve give today's decisions with every switch but leader_exit on; every join is an
+    application and none is refused."""
+    case = _review_case(seed)
+    case["w"] = MembershipParams(exit_cost=0.0)
+    for k in case["institutions"]:
+        k.params.update(veto_threshold=-np.inf, approval_threshold=-np.inf)
+    on = Mechanisms(accession_consent=True, eligibility_regions=True, exit_cost=True, commitments=True, view_persistence=True, growth_trends=True, leader_succession=True)
+    d = review.review(mech=on, **case)
+    leave, join = _today(case)
+    assert_array_equal(d.leave, leave) and assert_array_equal(d.join, join)
+    assert_array_equal(d.applied[0], case["rows"][join >= 0]) and len(d.refused[0]) == 0
+
+
+def test_review_regions_trust_exit_cost_and_consent_act():
+    """Each switch does what it says on a case built for it."""
+    case = _review_case(5)
+    leave0, join0 = _today(case)
+    joiners = np.flatnonzero(join0 >= 0)
+    assert len(joiners)
+    # Regions: nobody eligible -> nobody joins.
+    d = review.review(mech=Mechanisms(eligibility_regions=True), **{**case, "eligible": np.zeros_like(case["eligible"])})
+    assert (d.join == -1).all()
+    # Trust 0 in every alliance: its utility falls by w_trust, so no alliance is joined.
+    d = review.review(mech=Mechanisms(commitments=True), **{**case, "trust": np.zeros_like(case["trust"])})
+    heg = np.array([k.hegemonic for k in case["institutions"]])
+    assert not heg[d.join[d.join >= 0]].any()
+    # A huge exit cost keeps every member that was not forced out.
+    d = review.review(mech=Mechanisms(exit_cost=True), **{**case, "w": MembershipParams(exit_cost=100.0, exit_cost_years=1.0)})
+    assert_array_equal(d.leave, case["member"] & case["forced"] & ~case["locked"])
+    # Incumbents that never approve: every application refused.
+    for k in case["institutions"]:
+        k.params.update(veto_threshold=np.inf)
+    d = review.review(mech=Mechanisms(accession_consent=True), **case)
+    assert (d.join == -1).all()
+    assert_array_equal(d.refused[0], case["rows"][joiners]) and assert_array_equal(d.refused[1], join0[joiners])
+
+
+def test_a_leader_leaves_only_with_leader_exit_and_is_succeeded_by_the_strongest():
+    case = _review_case(7)
+    inst, rows = case["institutions"][0], case["rows"]
+    at = int(np.flatnonzero(rows == inst.leader)[0])
+    inst.params.update(umbrella=1.0, burden=1.0)  # a leader paying a heavy burden wants out
+    assert not review.review(mech=Mechanisms(), **case).leave[at, 0]
+    assert review.review(mech=Mechanisms(leader_exit=True), **case).leave[at, 0]
+    cap = case["capability"]
+    inst.members[inst.leader] = False
+    assert review.new_leader(inst, cap, left=True, succession=False) == leadership.strongest(inst.members, cap)
+
+
+def test_new_leader_under_succession():
+    members = np.array([True, True, False])
+    inst = SimpleNamespace(members=members, leader=0, params={"succession_ratio": 1.5})
+    assert review.new_leader(inst, np.array([1.0, 1.4, 9.0]), left=False, succession=True) == 0
+    assert review.new_leader(inst, np.array([1.0, 1.6, 9.0]), left=False, succession=True) == 1
+    assert review.new_leader(inst, np.array([1.0, 1.6, 9.0]), left=False, succession=False) == 0
