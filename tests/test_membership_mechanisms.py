@@ -579,3 +579,45 @@ def test_new_leader_under_succession():
     assert review.new_leader(inst, np.array([1.0, 1.4, 9.0]), left=False, succession=True) == 0
     assert review.new_leader(inst, np.array([1.0, 1.6, 9.0]), left=False, succession=True) == 1
     assert review.new_leader(inst, np.array([1.0, 1.6, 9.0]), left=False, succession=False) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_respond_at_full_credibility_is_todays_entrapment(seed):
+    """Metamorphic: rho = 1, no ally losses, no abandonment or entrapment loss: respond()
+    leaves capability and trust unchanged and raises exactly the tension today's entrap() does,
+    for two alliances at once."""
+    rng = np.random.default_rng(seed)
+    n = 14
+    i, j = _conflicts(rng, n)
+    alliances = [(rng.random(n) < 0.4, {"reliability": 1.0, "ally_loss": 0.0, "entrapment": e}) for e in (0.3, 0.1)]
+    t = rng.random((n, n)).astype(np.float32)
+    t = (t + t.T) / 2
+    today, new = t.copy(), t.copy()
+    conflict.entrap(today, i, j, [(m, p["entrapment"]) for m, p in alliances])
+    cap = rng.lognormal(size=n)
+    cap2, trust = commitments.respond(i, j, alliances, rng.random(n), cap, new, [np.ones(n), np.ones(n)],
+                                      abandonment=0.0, entrapment_loss=0.0, recovery=0.1)
+    assert_array_equal(cap2, cap)
+    assert_array_equal(new, today)
+    assert all((tr == 1.0).all() for tr in trust)
+
+
+def test_respond_when_nobody_honours_or_everybody_does():
+    """Members 0, 1, 2 and outsider 3 fight (0, 3).  rho = 0: no joiner, no cost, no entrapment,
+    caller's trust 1 -> 0.5.  rho = 1: allies 1 and 2 each lose 0.1 * p3 / (p_a + p3) = 0.05 and
+    the opponent loses 0.1 * 1/2 to each; T_13, T_23 rise by 0.3 (1 - T)."""
+    members = np.array([True, True, True, False])
+    i, j = np.array([0]), np.array([3])
+    cap = np.ones(4)
+    for rho in (0.0, 1.0):
+        t = np.full((4, 4), 0.2)
+        p = {"reliability": rho, "ally_loss": 0.1, "entrapment": 0.3}
+        cap2, (trust,) = commitments.respond(i, j, [(members, p)], np.full(4, 0.5), cap, t, [np.ones(4)],
+                                             abandonment=0.5, entrapment_loss=0.0, recovery=0.1)
+        if rho == 0.0:
+            assert_array_equal(cap2, cap) and assert_allclose(t, 0.2) and assert_allclose(trust, [0.5, 1, 1, 1])
+        else:
+            assert_allclose(cap2, [1.0, 0.95, 0.95, 0.95 ** 2])
+            assert_allclose(t[[1, 2], 3], 0.2 + 0.3 * 0.8) and assert_allclose(t[0, 3], 0.2)
+            assert_allclose(trust, np.ones(4))

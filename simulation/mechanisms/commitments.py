@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.mechanisms.conflict import raise_tension, war_losses
+
 
 def honour(draws: np.ndarray, rho: float) -> np.ndarray:
     """Which states honour a call this step: u_a < rho (rho = 1: always, rho = 0: never)."""
@@ -101,3 +103,36 @@ def update_trust(
 def trust_utility(trust: np.ndarray, *, weight: float) -> np.ndarray:
     """w_trust (trust - 1): what a state that doubts an alliance's word deducts from its utility."""
     return weight * (trust - 1.0)
+
+
+def respond(
+    fighters_i: np.ndarray,
+    fighters_j: np.ndarray,
+    alliances: list[tuple[np.ndarray, dict[str, float]]],
+    draws: np.ndarray,
+    capability: np.ndarray,
+    tension: np.ndarray,
+    trust: list[np.ndarray],
+    *,
+    abandonment: float,
+    entrapment_loss: float,
+    recovery: float,
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Phase 6 with commitments, for every hegemonic alliance (members, effective params) in
+    turn: calls, who honours them (``draws``: one uniform per state this step), the joiners'
+    and opponents' capability losses, the joiners' entrapment (``tension`` updated in place;
+    this replaces ``conflict.entrap``), and every state's trust in each alliance.  Trust is
+    updated from the tension before this step's entrapment.
+
+    Returns the new capability and the new trust arrays (same order as ``alliances``)."""
+    fought = (fighters_i, fighters_j)
+    out = []
+    for (members, p), tr in zip(alliances, trust):
+        calls = answer_calls(fighters_i, fighters_j, members, honour(draws, p["reliability"]))
+        out.append(update_trust(tr, calls, tension, abandonment=abandonment, entrapment_loss=entrapment_loss, recovery=recovery, fought=fought))
+        a, o = joined_pairs(calls, fought)
+        if len(a):
+            capability = war_losses(capability, a, o, p["ally_loss"])
+            if p["entrapment"]:
+                raise_tension(tension, a, o, p["entrapment"])
+    return capability, out
