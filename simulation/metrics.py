@@ -92,9 +92,10 @@ def pair_tension_mean(pair_sum: float, n: int) -> float:
 class Observation:
     """The model as seen by the metrics at one recording.
 
-    Attribute access falls through to the model; the N x N products several metrics need
-    are computed once here: the sum of T for the world's mean tension and the sum over
-    member pairs for each institution's member tension.
+    Attribute access falls through to the model; the products several metrics need are
+    computed once here: the sum of T for the world's mean tension, the sum over member pairs
+    for each institution's member tension, states' measured autonomy, the world's mean
+    S-score (the chance level of cohesion) and the step's events by kind of dyad.
     """
 
     def __init__(self, model: "AllianceModel"):
@@ -102,6 +103,8 @@ class Observation:
         self.tension_total = float(model.tension.sum(axis=1).sum(dtype=np.float64))  # row sums in T's precision
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
+        self.world_cohesion = s_score_mean(model.policy)
+        self.exposure = exposure(model)
 
     def __getattr__(self, name):
         return getattr(self.model, name)
@@ -134,14 +137,87 @@ def rate(events: int, exposure: int, per: float) -> float:
 
 
 def autonomy_of_states(model: "AllianceModel") -> np.ndarray:
-    """Retained autonomy per state: prod_k (1 - m_ik control_k), leaders excepted."""
-    out = np.ones(model.n)
-    for k in model.alive():
-        controlled = k.members.copy()
-        if k.leader is not None:
-            controlled[k.leader] = False  # the leader is never pulled
-        out *= 1.0 - controlled * k.control()
-    return out
+    """Measured autonomy per state: A_i = exp(sum_k log_retained_ik), the product over every
+    step and every institution (dissolved ones too) of the share a leader's pull left it.
+
+    1 for a state nothing was ever imposed on (leaders, platform members, outsiders, and
+    members already where their leader stands); see ``institutions.imposition``."""
+    total = np.zeros(model.n)
+    for k in model.institutions:
+        total += k.log_retained
+    return np.exp(total)
+
+
+def chance_corrected(s_members: float, s_world: float) -> float:
+    """(S_k - E[S]) / (1 - E[S]): cohesion above what a random set of states would have.
+
+    E[S] is the world's mean pairwise S-score: every pair of states is equally likely to be
+    a pair of a random set of any size n >= 2, so the expected mean pairwise S of such a set
+    is exactly the mean over all pairs (no sampling).  0 = chance, 1 = identical policies,
+    negative = less alike than chance (a kappa-type correction, as Haege 2011 for S)."""
+    if not (np.isfinite(s_members) and np.isfinite(s_world)) or s_world >= 1.0:
+        return float("nan")
+    return (s_members - s_world) / (1.0 - s_world)
+
+
+#: Kinds of dyads, a partition of all dyads by the two sides' memberships at recording:
+#: sharing an institution; both members but of different institutions only; a member and
+#: a state in no institution; two states in no institution.
+DYAD_KINDS = ("within", "across", "member_outsider", "outsiders")
+
+
+class Exposure:
+    """Dyads of each kind (the exposure) and this step's disputes and conflicts of each kind.
+
+    Kinds use the memberships at recording (like the institution metrics), for exposure and
+    events alike, so the kinds partition the world: sum_c Y_c rate_c = Y rate."""
+
+    def __init__(self, dyads: dict[str, int], disputes: dict[str, int], conflicts: dict[str, int]):
+        self.dyads, self.disputes, self.conflicts = dyads, disputes, conflicts
+
+
+def membership_matrix(model: "AllianceModel") -> np.ndarray:
+    """N x (alive institutions) bool: m_ik."""
+    live = model.alive()
+    if not live:
+        return np.zeros((model.n, 0), dtype=bool)
+    return np.column_stack([k.members for k in live])
+
+
+def dyad_kind_counts(m: np.ndarray) -> dict[str, int]:
+    """Dyads of each kind, grouping states by membership pattern (O(N log N), not N x N)."""
+    n = m.shape[0]
+    aligned = int(m.any(axis=1).sum()) if m.shape[1] else 0
+    within = 0
+    if m.shape[1]:
+        values, counts = np.unique(m, axis=0, return_counts=True)
+        for a in range(len(values)):
+            if not values[a].any():
+                continue
+            within += dyads(int(counts[a]))
+            for b in range(a + 1, len(values)):
+                if (values[a] & values[b]).any():
+                    within += int(counts[a]) * int(counts[b])
+    outsiders = n - aligned
+    return {"within": within, "across": dyads(aligned) - within, "member_outsider": aligned * outsiders,
+            "outsiders": dyads(outsiders)}
+
+
+def dyad_kinds(m: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Index into DYAD_KINDS of each pair (i, j)."""
+    aligned = m.any(axis=1) if m.shape[1] else np.zeros(m.shape[0], dtype=bool)
+    shared = (m[i] & m[j]).any(axis=1) if m.shape[1] else np.zeros(len(i), dtype=bool)
+    both, one = aligned[i] & aligned[j], aligned[i] ^ aligned[j]
+    return np.select([shared, both, one], [0, 1, 2], default=3)
+
+
+def exposure(model: "AllianceModel") -> Exposure:
+    m = membership_matrix(model)
+    counts = []
+    for i, j in (model.tally.dispute_pairs, model.tally.conflict_pairs):
+        kinds = np.bincount(dyad_kinds(m, np.asarray(i, dtype=int), np.asarray(j, dtype=int)), minlength=len(DYAD_KINDS))
+        counts.append({kind: int(c) for kind, c in zip(DYAD_KINDS, kinds)})
+    return Exposure(dyad_kind_counts(m), *counts)
 
 
 # ---------------------------------------------------------------- world metrics
@@ -182,6 +258,37 @@ def settlement_rate(model) -> float:
 
 
 @world_metric
+def dispute_rate_unsettled(model) -> float:
+    """Disputes not settled per 1000 dyad-years: dispute_rate - settlement_rate, so settlement shows."""
+    return rate(model.tally.disputes - model.tally.settled, dyads(model.n), PER_DYAD_YEARS)
+
+
+def _register_exposure_metrics() -> None:
+    """Per kind of dyad: disputes and conflicts per 1000 dyad-years of that kind, and the
+    kind's share of all dyads (the exposure that weights them back to the world rate)."""
+
+    def per_kind(events: str, kind: str):
+        def fn(model) -> float:
+            e = model.exposure
+            return rate(getattr(e, events)[kind], e.dyads[kind], PER_DYAD_YEARS)
+        return fn
+
+    def share(kind: str):
+        def fn(model) -> float:
+            return rate(model.exposure.dyads[kind], dyads(model.n), 1.0)
+        return fn
+
+    for kind in DYAD_KINDS:
+        WORLD[f"dispute_rate_{kind}"] = per_kind("disputes", kind)
+        WORLD[f"conflict_rate_{kind}"] = per_kind("conflicts", kind)
+    for kind in DYAD_KINDS:
+        WORLD[f"dyad_share_{kind}"] = share(kind)
+
+
+_register_exposure_metrics()
+
+
+@world_metric
 def crisis_rate(model) -> float:
     return rate(int(model.tally.crises.sum()), model.n, PER_STATE_YEARS)
 
@@ -204,6 +311,12 @@ def mean_threat(model) -> float:
 @world_metric
 def mean_autonomy(model) -> float:
     return float(model.autonomy.mean())
+
+
+@world_metric
+def world_cohesion(model) -> float:
+    """Mean S-score over all pairs of states: the expected cohesion of a random set of states."""
+    return model.world_cohesion
 
 
 @world_metric
@@ -268,6 +381,12 @@ def cohesion(model, inst) -> float:
 
 
 @institution_metric()
+def cohesion_vs_chance(model, inst) -> float:
+    """Cohesion above the chance level of the same world at the same step (``chance_corrected``)."""
+    return chance_corrected(s_score_mean(model.policy[inst.members]), model.world_cohesion)
+
+
+@institution_metric()
 def regime_heterogeneity(model, inst) -> float:
     r = model.regime[inst.members]
     return float(r.std()) if len(r) else float("nan")
@@ -284,6 +403,15 @@ def autonomy(model, inst) -> float:
     if not inst.size:
         return float("nan")
     return float(model.autonomy[inst.members].mean())
+
+
+@institution_metric()
+def imposition(model, inst) -> float:
+    """Mean over members of the share of autonomy the leader's pulls took this step (the flow
+    that ``autonomy`` cumulates); 0 for platforms."""
+    if not inst.size:
+        return float("nan")
+    return float(inst.imposed_share[inst.members].mean()) if len(inst.imposed_share) else 0.0
 
 
 @institution_metric()
