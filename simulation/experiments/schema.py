@@ -25,6 +25,8 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 WORLD = "world"
 #: Separates metric and scope in a metric reference such as ``cohesion@Atlantic``.
 SCOPE_SEPARATOR = "@"
+#: Opens the step range of a metric summarised over its own steps, e.g. ``dispute_rate[51-100]``.
+STEPS_OPEN = "["
 
 Scalar = bool | int | float | str
 #: The scenario key the run seed goes to; an experiment sets it per replication, never by path.
@@ -64,11 +66,22 @@ class MetricRef(Frozen):
     metric: Annotated[str, Field(min_length=1)] = Field(description="metric name, as in the run time series (docs/ODD.md)")
     scope: Annotated[str, Field(min_length=1)] = Field(WORLD, description="'world' or an institution name")
     statistic: Statistic | None = Field(None, description="overrides summary.statistic for this metric")
+    steps: tuple[Annotated[StrictInt, Field(ge=0)], Annotated[StrictInt, Field(ge=0)]] | None = Field(
+        None, description="[first, last]: take the statistic over these steps (inclusive) instead of the last `window` "
+        "steps, so one experiment can summarise a metric over two windows (the column gets the suffix [first-last])")
+
+    @model_validator(mode="after")
+    def _ordered_steps(self) -> "MetricRef":
+        if self.steps is not None and self.steps[1] < self.steps[0]:
+            raise problem(f"expected [first, last] with last >= first (got {list(self.steps)})", "steps")
+        return self
 
     @property
     def column(self) -> str:
-        """The summary.csv column: ``metric`` for world metrics, ``metric@scope`` otherwise."""
-        return self.metric if self.scope == WORLD else f"{self.metric}{SCOPE_SEPARATOR}{self.scope}"
+        """The summary.csv column: ``metric`` for world metrics, ``metric@scope`` otherwise,
+        with ``[first-last]`` after it when the metric has its own steps."""
+        base = self.metric if self.scope == WORLD else f"{self.metric}{SCOPE_SEPARATOR}{self.scope}"
+        return base if self.steps is None else f"{base}{STEPS_OPEN}{self.steps[0]}-{self.steps[1]}]"
 
 
 def parse_metric_ref(value: Any) -> Any:
