@@ -35,6 +35,7 @@ SEED_REFUSED = ("cannot set the run seed: each run's seed derives from the exper
                 "gets the same seed in every scenario and design point); expected another path (to vary seeds, change "
                 "'seed' or 'replications'; world.seed fixes the generated world)")
 DesignType = Literal["none", "grid", "lhs", "sobol", "morris"]
+SeedPer = Literal["replication", "point", "trajectory"]
 Statistic = Literal["mean", "final", "min", "max", "sum"]
 FigureKind = Literal["comparison", "differences", "timeseries", "heatmap", "sobol", "morris"]
 
@@ -124,12 +125,18 @@ class Design(Frozen):
     samples: Annotated[StrictInt, Field(ge=1)] | None = Field(None, description="lhs: points; sobol: base sample N (power of 2; N*(2D+2) points, or N*(D+2) without second order); morris: trajectories (N*(D+1) points)")
     second_order: bool = Field(True, description="sobol: also estimate second-order indices (needs N*(2D+2) instead of N*(D+2) points)")
     levels: Annotated[StrictInt, Field(ge=2)] = Field(4, description="morris: grid levels p")
+    seed_per: SeedPer = Field("replication", description="replication: replication k has the same seed at every point "
+                              "(common random numbers across points); point: every point has seeds of its own (with a "
+                              "generated world, a new world per point); trajectory (morris): the D + 1 points of a "
+                              "trajectory share seeds, each trajectory has its own. Scenarios always share them")
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> "Design":
         if RUN_SEED in self.parameters and _checking_input(info):
             raise problem(SEED_REFUSED, "parameters", RUN_SEED)
         if self.type == "none":
+            if self.seed_per == "trajectory":
+                raise problem("expected seed_per 'replication' or 'point' for design type 'none'", "seed_per")
             if self.parameters:
                 raise problem("expected no parameters for design type 'none' (use 'grid', 'lhs', 'sobol' or 'morris')", "parameters")
             return self
@@ -144,6 +151,8 @@ class Design(Frozen):
             raise problem(f"missing key; expected 'samples' for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "samples")
         if self.type == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
             raise problem(f"expected a power of 2 for a sobol design (got {self.samples})", "samples")
+        if self.seed_per == "trajectory" and self.type != "morris":
+            raise problem(f"expected seed_per 'replication' or 'point' for a {self.type} design ('trajectory' needs a morris design)", "seed_per")
         if self.type in ("sobol", "morris") and len(self.parameters) < 2:
             raise problem(f"expected at least 2 parameters for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "parameters")
         return self

@@ -65,3 +65,41 @@ def test_steps_out_of_order_are_refused_at_their_line(make_experiment):
     with pytest.raises(UserError) as err:
         load_experiment(path)
     assert "last >= first" in str(err.value) and "summary.metrics.0.steps" in str(err.value)
+
+
+# ---------------------------------------------------------------- seeds per point or trajectory
+MORRIS = {"type": "morris", "samples": 3, "levels": 4,
+          "parameters": {"dynamics.tension.noise": {"low": 0.0, "high": 0.1}, "dynamics.threats.emergence": {"low": 0.0, "high": 0.1}}}
+
+
+def _plan(make_experiment, **design):
+    from simulation.experiments.plan import build_plan
+
+    return build_plan(load_experiment(make_experiment(design={**MORRIS, **design}, replications=2)))
+
+
+def test_trajectories_get_worlds_of_their_own_and_share_them_inside(make_experiment):
+    runs = _plan(make_experiment, seed_per="trajectory").runs
+    seed = {(r.scenario, r.point, r.replication): r.seed for r in runs}
+    per_trajectory = 3  # D + 1
+    for (label, point, rep), s in seed.items():
+        assert s == seed[("tiny_a", point, rep)]  # scenarios share seeds (common random numbers)
+        assert s == seed[(label, point - point % per_trajectory, rep)]  # one world along a trajectory
+    firsts = {seed[("tiny_a", t * per_trajectory, 0)] for t in range(3)}
+    assert len(firsts) == 3  # a new world per trajectory
+    assert len({seed[("tiny_a", 0, r)] for r in range(2)}) == 2
+
+
+def test_seed_per_point_and_the_default(make_experiment):
+    point = _plan(make_experiment, seed_per="point").runs
+    assert len({r.seed for r in point if r.replication == 0}) == 9  # 3 trajectories x 3 points
+    default = _plan(make_experiment).runs
+    assert len({r.seed for r in default if r.replication == 0}) == 1  # replication k: one seed everywhere
+
+
+def test_trajectory_seeds_need_a_morris_design(make_experiment):
+    path = make_experiment(design={"type": "lhs", "samples": 4, "seed_per": "trajectory",
+                                   "parameters": {"dynamics.tension.noise": {"low": 0.0, "high": 0.1}}})
+    with pytest.raises(UserError) as err:
+        load_experiment(path)
+    assert "design.seed_per" in str(err.value) and "morris" in str(err.value)
