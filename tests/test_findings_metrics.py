@@ -123,6 +123,22 @@ def test_cohesion_of_random_memberships_is_about_zero(size):
     assert abs(draws.mean()) < 0.01
 
 
+def test_a_platform_of_states_chosen_without_regard_to_policy_has_chance_cohesion():
+    """Founders picked by map position, no convergence, frozen membership: across worlds the
+    platform's corrected cohesion averages about 0, although its raw S-score does not."""
+    overrides = {"steps": 5, "mechanisms.policy_convergence": False, "mechanisms.membership": False,
+                 "institutions.Concord.founders": {"by": "x", "count": 15}}
+    sc = load_scenario(SCENARIOS / "dialogue.yaml", overrides)
+    values, raw = [], []
+    for seed in range(1, 41):
+        df = run_scenario(sc, seed=seed)
+        values.append(series(df, "cohesion_vs_chance", "Concord")[-1])
+        raw.append(series(df, "cohesion", "Concord")[-1])
+    values = np.array(values)
+    assert abs(values.mean()) < 3 * values.std(ddof=1) / np.sqrt(len(values))
+    assert np.mean(raw) > 0.3  # the raw S-score of the same sets is far from 0
+
+
 def test_chance_corrected_cohesion_reads_one_for_identical_policies_and_is_nan_without_pairs():
     assert metrics.chance_corrected(1.0, 0.45) == 1.0
     assert np.isnan(metrics.chance_corrected(float("nan"), 0.45))

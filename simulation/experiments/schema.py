@@ -86,10 +86,16 @@ class MetricRef(Frozen):
 
 
 def parse_metric_ref(value: Any) -> Any:
-    """Accept the short string form ``metric`` or ``metric@scope`` as well as a mapping."""
+    """Accept the short string form ``metric``, ``metric@scope`` (either with ``[first-last]``
+    after it, the column of a metric summarised over its own steps) as well as a mapping."""
     if isinstance(value, str):
-        metric, _, scope = value.partition(SCOPE_SEPARATOR)
-        return {"metric": metric, "scope": scope or WORLD}
+        text, bracket, steps = value.partition(STEPS_OPEN)
+        metric, _, scope = text.partition(SCOPE_SEPARATOR)
+        out: dict[str, Any] = {"metric": metric, "scope": scope or WORLD}
+        if bracket:
+            first, _, last = steps.removesuffix("]").partition("-")
+            out["steps"] = [int(first), int(last)] if first.isdigit() and last.isdigit() else steps
+        return out
     return value
 
 

@@ -99,6 +99,8 @@ def check(results: StoredResults) -> pd.DataFrame:
     for (scenario, point, metric), group in runs.groupby(["scenario", "point", "metric"], sort=False):
         drift = (group["second"] - group["first"]).to_numpy(dtype=float)
         stats = mean_ci(drift, results.confidence)
+        if stats["n"] == 0:  # the metric does not exist in this scenario (no such institution)
+            continue
         known = np.isfinite(stats["ci_low"])
         agree = bool(stats["ci_low"] <= 0.0 <= stats["ci_high"]) if known else None
         out.append({"scenario": scenario, "point": int(point), "metric": metric, "n": stats["n"],
