@@ -44,11 +44,18 @@ def halves(steps: np.ndarray, values: np.ndarray, covered: np.ndarray) -> tuple[
     if half < 1:
         return float("nan"), float("nan")
     first, second = covered[:half], covered[-half:]
-    with np.errstate(invalid="ignore"):
-        a = values[np.isin(steps, first)]
-        b = values[np.isin(steps, second)]
+    a = values[(steps >= first[0]) & (steps <= first[-1])]
+    b = values[(steps >= second[0]) & (steps <= second[-1])]
     mean = lambda x: float(np.nanmean(x)) if x.size and not np.isnan(x).all() else float("nan")  # noqa: E731
     return mean(a), mean(b)
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[dict[str, int], np.ndarray]:
+    """A dictionary-encoded column (as the sweep writes them) as (value -> code, codes)."""
+    combined = column.combine_chunks()
+    if not pa.types.is_dictionary(combined.type):
+        combined = combined.dictionary_encode()
+    return {v: i for i, v in enumerate(combined.dictionary.to_pylist())}, combined.indices.to_numpy(zero_copy_only=False)
 
 
 def _checked(results: StoredResults) -> list[MetricRef]:
@@ -68,15 +75,18 @@ def run_halves(results: StoredResults) -> pd.DataFrame:
         if not path.exists():  # a folder kept without its time series
             continue
         try:
-            frame = pq.read_table(path, columns=["step", "metric", "scope", "value"]).to_pandas()
+            table = pq.read_table(path, columns=["step", "metric", "scope", "value"])
         except (pa.ArrowException, OSError) as exc:
             raise results.folder.damaged_run(run_id, exc, results.manifest) from None
+        metric_of, metric_codes = _codes(table.column("metric"))  # compare small integer codes, not strings
+        scope_of, scope_codes = _codes(table.column("scope"))
+        all_steps = table.column("step").to_numpy()
+        all_values = table.column("value").to_numpy()
         for ref in refs:
-            part = frame[(frame["metric"] == ref.metric) & (frame["scope"] == ref.scope)]
-            if part.empty:
+            if ref.metric not in metric_of or ref.scope not in scope_of:
                 continue
-            steps = part["step"].to_numpy(dtype=np.int64)
-            values = part["value"].to_numpy(dtype=float)
+            mask = (metric_codes == metric_of[ref.metric]) & (scope_codes == scope_of[ref.scope])
+            steps, values = all_steps[mask].astype(np.int64), all_values[mask].astype(float)
             first, second = halves(steps, values, window_steps(steps, ref, window))
             rows.append({"scenario": scenario, "point": int(point), "run_id": run_id, "metric": ref.column,
                          "first": first, "second": second})
