@@ -104,6 +104,7 @@ class Observation:
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
         self.world_cohesion = s_score_mean(model.policy)
+        self.member_cohesion = {k.name: s_score_mean(model.policy[k.members]) for k in model.institutions}
         self.exposure = exposure(model)
 
     def __getattr__(self, name):
@@ -190,13 +191,18 @@ def dyad_kind_counts(m: np.ndarray) -> dict[str, int]:
     aligned = int(m.any(axis=1).sum()) if m.shape[1] else 0
     within = 0
     if m.shape[1]:
-        values, counts = np.unique(m, axis=0, return_counts=True)
+        if m.shape[1] < MASK_BITS:  # membership pattern as one integer: a 1-d unique, fast
+            values, counts = np.unique(m.astype(np.int64) @ (np.int64(1) << np.arange(m.shape[1], dtype=np.int64)), return_counts=True)
+            share = lambda a, b: bool(values[a] & values[b])  # noqa: E731
+        else:
+            values, counts = np.unique(m, axis=0, return_counts=True)
+            share = lambda a, b: bool((values[a] & values[b]).any())  # noqa: E731
         for a in range(len(values)):
-            if not values[a].any():
+            if not share(a, a):
                 continue
             within += dyads(int(counts[a]))
             for b in range(a + 1, len(values)):
-                if (values[a] & values[b]).any():
+                if share(a, b):
                     within += int(counts[a]) * int(counts[b])
     outsiders = n - aligned
     return {"within": within, "across": dyads(aligned) - within, "member_outsider": aligned * outsiders,
@@ -377,13 +383,13 @@ def member_tension(model, inst) -> float:
 
 @institution_metric()
 def cohesion(model, inst) -> float:
-    return s_score_mean(model.policy[inst.members])
+    return model.member_cohesion[inst.name]
 
 
 @institution_metric()
 def cohesion_vs_chance(model, inst) -> float:
     """Cohesion above the chance level of the same world at the same step (``chance_corrected``)."""
-    return chance_corrected(s_score_mean(model.policy[inst.members]), model.world_cohesion)
+    return chance_corrected(model.member_cohesion[inst.name], model.world_cohesion)
 
 
 @institution_metric()

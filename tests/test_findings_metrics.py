@@ -158,10 +158,10 @@ def _random_memberships(rng, n, k, p=0.3):
     return rng.random((n, k)) < p
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_dyad_kinds_match_brute_force(seed):
+@pytest.mark.parametrize("seed, institutions", [(s, 3) for s in range(5)] + [(5, 70)])  # 70: beyond one int64 pattern
+def test_dyad_kinds_match_brute_force(seed, institutions):
     rng = np.random.default_rng(seed)
-    m = _random_memberships(rng, 25, 3)
+    m = _random_memberships(rng, 25, institutions, p=0.3 if institutions < 10 else 0.01)
     counts = metrics.dyad_kind_counts(m)
     i, j = np.triu_indices(25, 1)
     kinds = metrics.dyad_kinds(m, i, j)
