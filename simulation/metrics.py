@@ -185,44 +185,54 @@ def membership_matrix(model: "AllianceModel") -> np.ndarray:
     return np.column_stack([k.members for k in live])
 
 
+def _patterns(m: np.ndarray) -> np.ndarray | None:
+    """Each state's memberships as one int64 bit pattern (None when they do not fit one)."""
+    if m.shape[1] >= MASK_BITS:
+        return None
+    return m.astype(np.int64) @ (np.int64(1) << np.arange(m.shape[1], dtype=np.int64))
+
+
 def dyad_kind_counts(m: np.ndarray) -> dict[str, int]:
     """Dyads of each kind, grouping states by membership pattern (O(N log N), not N x N)."""
     n = m.shape[0]
-    aligned = int(m.any(axis=1).sum()) if m.shape[1] else 0
+    aligned = int(m.any(axis=1).sum())
+    pat = _patterns(m)
+    if pat is not None:
+        values, counts = np.unique(pat, return_counts=True)
+        share = lambda a, b: bool(values[a] & values[b])  # noqa: E731
+    else:
+        values, counts = np.unique(m, axis=0, return_counts=True)
+        share = lambda a, b: bool((values[a] & values[b]).any())  # noqa: E731
     within = 0
-    if m.shape[1]:
-        if m.shape[1] < MASK_BITS:  # membership pattern as one integer: a 1-d unique, fast
-            values, counts = np.unique(m.astype(np.int64) @ (np.int64(1) << np.arange(m.shape[1], dtype=np.int64)), return_counts=True)
-            share = lambda a, b: bool(values[a] & values[b])  # noqa: E731
-        else:
-            values, counts = np.unique(m, axis=0, return_counts=True)
-            share = lambda a, b: bool((values[a] & values[b]).any())  # noqa: E731
-        for a in range(len(values)):
-            if not share(a, a):
-                continue
-            within += dyads(int(counts[a]))
-            for b in range(a + 1, len(values)):
-                if share(a, b):
-                    within += int(counts[a]) * int(counts[b])
+    for a in range(len(values)):
+        if not share(a, a):
+            continue
+        within += dyads(int(counts[a]))
+        for b in range(a + 1, len(values)):
+            if share(a, b):
+                within += int(counts[a]) * int(counts[b])
     outsiders = n - aligned
     return {"within": within, "across": dyads(aligned) - within, "member_outsider": aligned * outsiders,
             "outsiders": dyads(outsiders)}
 
 
 def dyad_kinds(m: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Index into DYAD_KINDS of each pair (i, j)."""
-    aligned = m.any(axis=1) if m.shape[1] else np.zeros(m.shape[0], dtype=bool)
-    shared = (m[i] & m[j]).any(axis=1) if m.shape[1] else np.zeros(len(i), dtype=bool)
-    both, one = aligned[i] & aligned[j], aligned[i] ^ aligned[j]
-    return np.select([shared, both, one], [0, 1, 2], default=3)
+    """Index into DYAD_KINDS of each pair (i, j): 3 minus the aligned sides minus a shared
+    institution (outsiders 3, member-outsider 2, across 1, within 0)."""
+    pat = _patterns(m)
+    if pat is not None:
+        aligned, shared = pat != 0, (pat[i] & pat[j]) != 0
+    else:
+        aligned, shared = m.any(axis=1), (m[i] & m[j]).any(axis=1)
+    return 3 - aligned[i].astype(np.int64) - aligned[j] - shared
 
 
 def exposure(model: "AllianceModel") -> Exposure:
     m = membership_matrix(model)
     counts = []
     for i, j in (model.tally.dispute_pairs, model.tally.conflict_pairs):
-        kinds = np.bincount(dyad_kinds(m, np.asarray(i, dtype=int), np.asarray(j, dtype=int)), minlength=len(DYAD_KINDS))
-        counts.append({kind: int(c) for kind, c in zip(DYAD_KINDS, kinds)})
+        kinds = np.bincount(dyad_kinds(m, np.asarray(i, dtype=np.intp), np.asarray(j, dtype=np.intp)), minlength=len(DYAD_KINDS))
+        counts.append(dict(zip(DYAD_KINDS, kinds.tolist())))
     return Exposure(dyad_kind_counts(m), *counts)
 
 
