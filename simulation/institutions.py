@@ -12,7 +12,7 @@ returned as ``BlocTerm``s and applied in the tension phase.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -68,11 +68,18 @@ class InstitutionState:
     exits: int = 0
     # Per-step results kept for metrics.
     chi: float = 1.0
+    # Per state: the log of the autonomy its pulls have left it, summed over the run (see
+    # ``Imposition``).  Kept after a state leaves and after dissolution: what was imposed stays.
+    log_retained: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Per state: the share of its autonomy this step's pulls took (0 when nothing was imposed).
+    imposed_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
     def from_spec(cls, name: str, spec: Hegemonic | Dialogue, members: np.ndarray, leader: int | None, mechanisms: Mechanisms) -> "InstitutionState":
         params = {k: effective_value(spec.kind, k, v, mechanisms) for k, v in spec.params.model_dump().items()}
-        return cls(name=name, kind=spec.kind, members=members, params=params, leader=leader, consensus_capacity_on=mechanisms.consensus_capacity)
+        return cls(name=name, kind=spec.kind, members=members, params=params, leader=leader,
+                   consensus_capacity_on=mechanisms.consensus_capacity, log_retained=np.zeros(len(members)),
+                   imposed_share=np.zeros(len(members)))
 
     @property
     def hegemonic(self) -> bool:
@@ -86,10 +93,23 @@ class InstitutionState:
         self.params[param] = effective_value(self.kind, param, value, mechanisms)
 
     def control(self) -> float:
-        """Share of a member's sovereignty the institution exercises: 1 - (1 - interference)(1 - planning)."""
+        """The sovereignty cost a state expects from membership: 1 - (1 - interference)(1 - planning).
+
+        A prospective member's expectation in the membership utility, not a measurement: what
+        the alliance actually imposes is measured by ``impose`` (the autonomy metrics)."""
         if not self.hegemonic:
             return 0.0
         return 1.0 - (1.0 - self.params["interference"]) * (1.0 - self.params["planning"])
+
+    def impose(self, regime: np.ndarray, policy: np.ndarray) -> "Imposition":
+        """The leader pulls its followers' regimes and policies; returns the new values and what
+        was imposed, and cumulates each follower's retained autonomy."""
+        followers = self.members.copy()
+        followers[self.leader] = False  # the leader is never pulled
+        out = imposition(regime, policy, followers, self.leader, self.params["interference"], self.params["planning"])
+        self.log_retained += out.log_retained
+        self.imposed_share = -np.expm1(out.log_retained)
+        return out
 
     def update_consensus_capacity(self, regime: np.ndarray) -> float:
         """chi = 1 / (1 + lambda_c (n - 1) / N0 * sd(r of members)); 1 for hegemonic alliances."""
@@ -125,3 +145,47 @@ def pull_toward(values: np.ndarray, members: np.ndarray, target: np.ndarray, str
 def imposed_change(d_regime: np.ndarray, d_policy: np.ndarray) -> np.ndarray:
     """Size of what a leader imposed on each state: |dr| + mean_k |df_k|."""
     return np.abs(d_regime) + np.abs(d_policy).mean(axis=1)
+
+
+@dataclass(frozen=True)
+class Imposition:
+    """One step of a leader's pulls, measured against the counterfactual without them.
+
+    ``regime`` and ``policy`` are the values with the pulls; ``d_regime`` and ``d_policy``
+    the difference from the same step without them (the state's own values, since nothing
+    else moves them inside the pull); ``log_retained`` per state the log of the share of its
+    autonomy left this step, ``log((1 - |dr|)(1 - mean_d |df_d|))`` (0 for non-followers and
+    for a follower already where the leader stands).
+    """
+
+    regime: np.ndarray
+    policy: np.ndarray
+    d_regime: np.ndarray
+    d_policy: np.ndarray
+    log_retained: np.ndarray
+
+    @property
+    def size(self) -> np.ndarray:
+        """Imposed change per state (what grievance accrues on)."""
+        return imposed_change(self.d_regime, self.d_policy)
+
+
+def imposition(regime: np.ndarray, policy: np.ndarray, followers: np.ndarray, leader: int,
+               interference: float, planning: float) -> Imposition:
+    """Pull ``followers`` toward the leader and measure what the pull imposed.
+
+    The counterfactual is the same step without the pull, so the imposed part is the
+    difference of the two outcomes.  Regime and policy are two channels on [0, 1]; a step
+    leaves the share ``1 - |dr|`` of the regime channel and ``1 - mean_d |df_d|`` of the
+    policy channel to the state itself, and the shares of successive steps multiply.
+    """
+    # Without the pull the state keeps its values in this phase, so the outcome with the pull
+    # minus the counterfactual is the pull term itself (taken as computed, not as a difference
+    # of rounded sums, so grievance sees exactly the same numbers as before).
+    d_r = pull_toward(regime, followers, regime[leader], interference)
+    d_f = pull_toward(policy, followers, policy[leader], planning)
+    with_pull_r, with_pull_f = regime + d_r, policy + d_f
+    kept = (1.0 - np.minimum(np.abs(d_r), 1.0)) * (1.0 - np.minimum(np.abs(d_f).mean(axis=1), 1.0))
+    with np.errstate(divide="ignore"):
+        log_kept = np.log(kept)  # -inf only for a full pull across the whole range
+    return Imposition(with_pull_r, with_pull_f, d_r, d_f, log_kept)

@@ -96,9 +96,10 @@ class Observation:
 
     Attribute access falls through to the model, except ``n``, the number of states in the
     world (active states; states that enter later or have exited are left out of every world
-    metric).  The N x N products several metrics need are computed once here: the sum of T
-    over active pairs for the world's mean tension and the sum over member pairs for each
-    institution's member tension.
+    metric).  The products several metrics need are computed once here: the sum of T over
+    active pairs for the world's mean tension, the sum over member pairs for each
+    institution's member tension, states' measured autonomy, the world's mean S-score (the
+    chance level of cohesion) and the step's events by kind of dyad.
     """
 
     def __init__(self, model: "AllianceModel"):
@@ -113,6 +114,9 @@ class Observation:
             self.tension_total = float(model.tension[np.ix_(idx, idx)].sum(axis=1).sum(dtype=np.float64))
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
+        self.world_cohesion = s_score_mean(model.policy)
+        self.member_cohesion = {k.name: s_score_mean(model.policy[k.members]) for k in model.institutions}
+        self.exposure = exposure(model)
 
     def __getattr__(self, name):
         return getattr(self.model, name)
@@ -135,14 +139,102 @@ def rate(events: int, exposure: int, per: float) -> float:
 
 
 def autonomy_of_states(model: "AllianceModel") -> np.ndarray:
-    """Retained autonomy per state: prod_k (1 - m_ik control_k), leaders excepted."""
-    out = np.ones(model.n)
-    for k in model.alive():
-        controlled = k.members.copy()
-        if k.leader is not None:
-            controlled[k.leader] = False  # the leader is never pulled
-        out *= 1.0 - controlled * k.control()
-    return out
+    """Measured autonomy per state: A_i = exp(sum_k log_retained_ik), the product over every
+    step and every institution (dissolved ones too) of the share a leader's pull left it.
+
+    1 for a state nothing was ever imposed on (leaders, platform members, outsiders, and
+    members already where their leader stands); see ``institutions.imposition``."""
+    total = np.zeros(model.n)
+    for k in model.institutions:
+        total += k.log_retained
+    return np.exp(total)
+
+
+def chance_corrected(s_members: float, s_world: float) -> float:
+    """(S_k - E[S]) / (1 - E[S]): cohesion above what a random set of states would have.
+
+    E[S] is the world's mean pairwise S-score: every pair of states is equally likely to be
+    a pair of a random set of any size n >= 2, so the expected mean pairwise S of such a set
+    is exactly the mean over all pairs (no sampling).  0 = chance, 1 = identical policies,
+    negative = less alike than chance (a kappa-type correction, as Haege 2011 for S)."""
+    if not (np.isfinite(s_members) and np.isfinite(s_world)) or s_world >= 1.0:
+        return float("nan")
+    return (s_members - s_world) / (1.0 - s_world)
+
+
+#: Kinds of dyads, a partition of all dyads by the two sides' memberships at recording:
+#: sharing an institution; both members but of different institutions only; a member and
+#: a state in no institution; two states in no institution.
+DYAD_KINDS = ("within", "across", "member_outsider", "outsiders")
+
+
+class Exposure:
+    """Dyads of each kind (the exposure) and this step's disputes and conflicts of each kind.
+
+    Kinds use the memberships at recording (like the institution metrics), for exposure and
+    events alike, so the kinds partition the world: sum_c Y_c rate_c = Y rate."""
+
+    def __init__(self, dyads: dict[str, int], disputes: dict[str, int], conflicts: dict[str, int]):
+        self.dyads, self.disputes, self.conflicts = dyads, disputes, conflicts
+
+
+def membership_matrix(model: "AllianceModel") -> np.ndarray:
+    """N x (alive institutions) bool: m_ik."""
+    live = model.alive()
+    if not live:
+        return np.zeros((model.n, 0), dtype=bool)
+    return np.column_stack([k.members for k in live])
+
+
+def _patterns(m: np.ndarray) -> np.ndarray | None:
+    """Each state's memberships as one int64 bit pattern (None when they do not fit one)."""
+    if m.shape[1] >= MASK_BITS:
+        return None
+    return m.astype(np.int64) @ (np.int64(1) << np.arange(m.shape[1], dtype=np.int64))
+
+
+def dyad_kind_counts(m: np.ndarray) -> dict[str, int]:
+    """Dyads of each kind, grouping states by membership pattern (O(N log N), not N x N)."""
+    n = m.shape[0]
+    aligned = int(m.any(axis=1).sum())
+    pat = _patterns(m)
+    if pat is not None:
+        values, counts = np.unique(pat, return_counts=True)
+        share = lambda a, b: bool(values[a] & values[b])  # noqa: E731
+    else:
+        values, counts = np.unique(m, axis=0, return_counts=True)
+        share = lambda a, b: bool((values[a] & values[b]).any())  # noqa: E731
+    within = 0
+    for a in range(len(values)):
+        if not share(a, a):
+            continue
+        within += dyads(int(counts[a]))
+        for b in range(a + 1, len(values)):
+            if share(a, b):
+                within += int(counts[a]) * int(counts[b])
+    outsiders = n - aligned
+    return {"within": within, "across": dyads(aligned) - within, "member_outsider": aligned * outsiders,
+            "outsiders": dyads(outsiders)}
+
+
+def dyad_kinds(m: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Index into DYAD_KINDS of each pair (i, j): 3 minus the aligned sides minus a shared
+    institution (outsiders 3, member-outsider 2, across 1, within 0)."""
+    pat = _patterns(m)
+    if pat is not None:
+        aligned, shared = pat != 0, (pat[i] & pat[j]) != 0
+    else:
+        aligned, shared = m.any(axis=1), (m[i] & m[j]).any(axis=1)
+    return 3 - aligned[i].astype(np.int64) - aligned[j] - shared
+
+
+def exposure(model: "AllianceModel") -> Exposure:
+    m = membership_matrix(model)
+    counts = []
+    for i, j in (model.tally.dispute_pairs, model.tally.conflict_pairs):
+        kinds = np.bincount(dyad_kinds(m, np.asarray(i, dtype=np.intp), np.asarray(j, dtype=np.intp)), minlength=len(DYAD_KINDS))
+        counts.append(dict(zip(DYAD_KINDS, kinds.tolist())))
+    return Exposure(dyad_kind_counts(m), *counts)
 
 
 # ---------------------------------------------------------------- world metrics
@@ -183,6 +275,37 @@ def settlement_rate(model) -> float:
 
 
 @world_metric
+def dispute_rate_unsettled(model) -> float:
+    """Disputes not settled per 1000 dyad-years: dispute_rate - settlement_rate, so settlement shows."""
+    return rate(model.tally.disputes - model.tally.settled, dyads(model.n), PER_DYAD_YEARS)
+
+
+def _register_exposure_metrics() -> None:
+    """Per kind of dyad: disputes and conflicts per 1000 dyad-years of that kind, and the
+    kind's share of all dyads (the exposure that weights them back to the world rate)."""
+
+    def per_kind(events: str, kind: str):
+        def fn(model) -> float:
+            e = model.exposure
+            return rate(getattr(e, events)[kind], e.dyads[kind], PER_DYAD_YEARS)
+        return fn
+
+    def share(kind: str):
+        def fn(model) -> float:
+            return rate(model.exposure.dyads[kind], dyads(model.n), 1.0)
+        return fn
+
+    for kind in DYAD_KINDS:
+        WORLD[f"dispute_rate_{kind}"] = per_kind("disputes", kind)
+        WORLD[f"conflict_rate_{kind}"] = per_kind("conflicts", kind)
+    for kind in DYAD_KINDS:
+        WORLD[f"dyad_share_{kind}"] = share(kind)
+
+
+_register_exposure_metrics()
+
+
+@world_metric
 def crisis_rate(model) -> float:
     return rate(int(model.tally.crises.sum()), model.n, PER_STATE_YEARS)
 
@@ -205,6 +328,12 @@ def mean_threat(model) -> float:
 @world_metric
 def mean_autonomy(model) -> float:
     return float(in_world(model, model.autonomy).mean())
+
+
+@world_metric
+def world_cohesion(model) -> float:
+    """Mean S-score over all pairs of states: the expected cohesion of a random set of states."""
+    return model.world_cohesion
 
 
 @world_metric
@@ -265,7 +394,13 @@ def member_tension(model, inst) -> float:
 
 @institution_metric()
 def cohesion(model, inst) -> float:
-    return s_score_mean(model.policy[inst.members])
+    return model.member_cohesion[inst.name]
+
+
+@institution_metric()
+def cohesion_vs_chance(model, inst) -> float:
+    """Cohesion above the chance level of the same world at the same step (``chance_corrected``)."""
+    return chance_corrected(model.member_cohesion[inst.name], model.world_cohesion)
 
 
 @institution_metric()
@@ -285,6 +420,15 @@ def autonomy(model, inst) -> float:
     if not inst.size:
         return float("nan")
     return float(model.autonomy[inst.members].mean())
+
+
+@institution_metric()
+def imposition(model, inst) -> float:
+    """Mean over members of the share of autonomy the leader's pulls took this step (the flow
+    that ``autonomy`` cumulates); 0 for platforms."""
+    if not inst.size:
+        return float("nan")
+    return float(inst.imposed_share[inst.members].mean()) if len(inst.imposed_share) else 0.0
 
 
 @institution_metric()

@@ -28,7 +28,7 @@ from simulation import events, forcing, membership_phase, metrics, roster
 from simulation.agents import State
 from simulation.dyads import intra_dyads
 from simulation.errors import ScenarioError
-from simulation.institutions import MIN_SIZE, InstitutionState, imposed_change, pull_toward
+from simulation.institutions import MIN_SIZE, InstitutionState, pull_toward
 from simulation.mechanisms import capability, conflict, internal, tension, threats
 from simulation.record import MembershipLog
 from simulation.scenario import Dynamics, Hegemonic, Scenario
@@ -269,13 +269,9 @@ class AllianceModel(mesa.Model):
         """Phase 4: leaders pull regimes and policies (grievance accrues); platforms hold dialogue."""
         for inst in self.alive():
             if inst.hegemonic:
-                followers = inst.members.copy()
-                followers[inst.leader] = False
-                d_regime = pull_toward(self.regime, followers, self.regime[inst.leader], inst.params["interference"])
-                d_policy = pull_toward(self.policy, followers, self.policy[inst.leader], inst.params["planning"])
-                self.regime = self.regime + d_regime
-                self.policy = self.policy + d_policy
-                self.grievance += inst.params["grievance_rate"] * self.sovereignty * imposed_change(d_regime, d_policy)
+                imposed = inst.impose(self.regime, self.policy)  # against the same step without the pulls
+                self.regime, self.policy = imposed.regime, imposed.policy
+                self.grievance += inst.params["grievance_rate"] * self.sovereignty * imposed.size
             else:
                 chi = inst.update_consensus_capacity(self.regime)
                 centre = self.policy[inst.members].mean(axis=0)

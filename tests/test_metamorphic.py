@@ -32,6 +32,8 @@ HEGEMONIC_EFFECTS = (
 MEMBERSHIP_DESCRIPTIONS = {
     "aligned_share_hegemonic", "aligned_share_dialogue", "mean_autonomy",
     "dispute_rate_intra", "dispute_rate_inter", "conflict_rate_intra", "conflict_rate_inter",
+    *(f"{rate}_{kind}" for rate in ("dispute_rate", "conflict_rate", "dyad_share")
+      for kind in ("within", "across", "member_outsider", "outsiders")),
 }
 
 
@@ -94,17 +96,15 @@ def test_larger_umbrella_never_raises_members_crises(seed):
 # ---------------------------------------------------------------------- (d) interference
 @pytest.mark.parametrize("seed", SEEDS)
 def test_more_interference_lowers_regime_heterogeneity_and_autonomy(seed):
-    """Frozen members: regime_heterogeneity (mean over the run) and autonomy fall with interference;
-    a follower keeps exactly (1 - interference)(1 - planning), the leader 1."""
+    """Frozen members: regime_heterogeneity (mean over the run) and measured autonomy fall with
+    interference; autonomy stays within (0, 1), below 1 as long as the planning pull imposes."""
     levels = (0.0, 0.1, 0.3)
     runs = [run_scenario(scenario(heg(interference=x), overrides=[FROZEN]), seed=seed) for x in levels]
     het = [after_start(series(df, "Atlantic", "regime_heterogeneity")).mean() for df in runs]
     aut = [after_start(series(df, "Atlantic", "autonomy")).mean() for df in runs]
     assert np.all(np.diff(het) < 0), dict(zip(levels, het))
     assert np.all(np.diff(aut) < 0), dict(zip(levels, aut))
-    size = 6
-    for x, a in zip(levels, aut):
-        assert a == pytest.approx((1 + (size - 1) * (1 - x) * (1 - 0.15)) / size)
+    assert all(0.0 < a < 1.0 for a in aut), aut
 
 
 # ---------------------------------------------------------------------- (e) admission distance 0

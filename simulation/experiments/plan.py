@@ -17,7 +17,7 @@ import yaml
 from simulation.errors import ScenarioError, UserError
 from simulation.experiments.design import DesignPoints, sample
 from simulation.experiments.schema import WORLD, ExperimentFile
-from simulation.experiments.seeds import design_seed, replication_seeds
+from simulation.experiments.seeds import design_seed, group_seeds, replication_seeds, seed_groups
 
 #: Minimum zero-padding of point and replication numbers in run ids (ids sort in plan order).
 POINT_DIGITS = 4
@@ -62,17 +62,17 @@ def run_id(label: str, point: int, replication: int, n_points: int, n_replicatio
     return f"{label}-p{point:0{pw}d}-r{replication:0{rw}d}"
 
 
-def make_runs(labels: list[str], n_points: int, seeds: list[int]) -> tuple[Run, ...]:
+def make_runs(labels: list[str], n_points: int, seeds: list[int], point_seeds: list[list[int]] | None = None) -> tuple[Run, ...]:
     """The runs in execution order: point-major, then replication, then scenario.
 
     Interleaving scenarios keeps partial results (and the ETA) balanced across scenarios.
-    Replication ``k`` has seed ``seeds[k]`` whatever the scenario and point: common random
-    numbers.
+    Replication ``k`` has seed ``seeds[k]`` whatever the scenario and point (common random
+    numbers), or ``point_seeds[p][k]`` at point ``p`` when points have seeds of their own.
     """
     return tuple(
         Run(run_id(label, point, rep, n_points, len(seeds)), label, point, rep, seed)
         for point in range(n_points)
-        for rep, seed in enumerate(seeds)
+        for rep, seed in enumerate(seeds if point_seeds is None else point_seeds[point])
         for label in labels
     )
 
@@ -308,5 +308,7 @@ def build_plan(source: ExperimentFile, scenario_dir: Path | None = None) -> Plan
     check_design(source, scenarios, points)
     check_metrics(source, texts)
     seeds = replication_seeds(exp.seed, exp.replications)
-    runs = make_runs(list(texts), len(points), seeds)
+    groups = seed_groups(exp.design.seed_per, len(points), len(exp.design.parameters) + 1)
+    by_group = {g: group_seeds(exp.seed, g, exp.replications) for g in sorted(set(groups or ()))}
+    runs = make_runs(list(texts), len(points), seeds, None if groups is None else [by_group[g] for g in groups])
     return Plan(source, texts, points, tuple(seeds), dseed, runs)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.experiments import analysis, figures, labels
+from simulation.experiments import analysis, figures, labels, stationarity
 from simulation.experiments.analysis import StoredResults
 from simulation.experiments.store import REPORT
 
@@ -204,6 +204,7 @@ def build_report(root: str | Path) -> Path:
         "## Results by scenario\n\n" + _describe_section(res),
         record,
         _differences_section(res),
+        stationarity.section(res),
         _sensitivity_section(res),
         _failures_section(res),
         "## Reproduce\n\n```\n"

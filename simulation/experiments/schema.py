@@ -25,6 +25,8 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 WORLD = "world"
 #: Separates metric and scope in a metric reference such as ``cohesion@Atlantic``.
 SCOPE_SEPARATOR = "@"
+#: Opens the step range of a metric summarised over its own steps, e.g. ``dispute_rate[51-100]``.
+STEPS_OPEN = "["
 
 Scalar = bool | int | float | str
 #: The scenario key the run seed goes to; an experiment sets it per replication, never by path.
@@ -33,6 +35,7 @@ SEED_REFUSED = ("cannot set the run seed: each run's seed derives from the exper
                 "gets the same seed in every scenario and design point); expected another path (to vary seeds, change "
                 "'seed' or 'replications'; world.seed fixes the generated world)")
 DesignType = Literal["none", "grid", "lhs", "sobol", "morris"]
+SeedPer = Literal["replication", "point", "trajectory"]
 Statistic = Literal["mean", "final", "min", "max", "sum"]
 FigureKind = Literal["comparison", "differences", "timeseries", "heatmap", "sobol", "morris"]
 
@@ -64,18 +67,35 @@ class MetricRef(Frozen):
     metric: Annotated[str, Field(min_length=1)] = Field(description="metric name, as in the run time series (docs/ODD.md)")
     scope: Annotated[str, Field(min_length=1)] = Field(WORLD, description="'world' or an institution name")
     statistic: Statistic | None = Field(None, description="overrides summary.statistic for this metric")
+    steps: tuple[Annotated[StrictInt, Field(ge=0)], Annotated[StrictInt, Field(ge=0)]] | None = Field(
+        None, description="[first, last]: take the statistic over these steps (inclusive) instead of the last `window` "
+        "steps, so one experiment can summarise a metric over two windows (the column gets the suffix [first-last])")
+
+    @model_validator(mode="after")
+    def _ordered_steps(self) -> "MetricRef":
+        if self.steps is not None and self.steps[1] < self.steps[0]:
+            raise problem(f"expected [first, last] with last >= first (got {list(self.steps)})", "steps")
+        return self
 
     @property
     def column(self) -> str:
-        """The summary.csv column: ``metric`` for world metrics, ``metric@scope`` otherwise."""
-        return self.metric if self.scope == WORLD else f"{self.metric}{SCOPE_SEPARATOR}{self.scope}"
+        """The summary.csv column: ``metric`` for world metrics, ``metric@scope`` otherwise,
+        with ``[first-last]`` after it when the metric has its own steps."""
+        base = self.metric if self.scope == WORLD else f"{self.metric}{SCOPE_SEPARATOR}{self.scope}"
+        return base if self.steps is None else f"{base}{STEPS_OPEN}{self.steps[0]}-{self.steps[1]}]"
 
 
 def parse_metric_ref(value: Any) -> Any:
-    """Accept the short string form ``metric`` or ``metric@scope`` as well as a mapping."""
+    """Accept the short string form ``metric``, ``metric@scope`` (either with ``[first-last]``
+    after it, the column of a metric summarised over its own steps) as well as a mapping."""
     if isinstance(value, str):
-        metric, _, scope = value.partition(SCOPE_SEPARATOR)
-        return {"metric": metric, "scope": scope or WORLD}
+        text, bracket, steps = value.partition(STEPS_OPEN)
+        metric, _, scope = text.partition(SCOPE_SEPARATOR)
+        out: dict[str, Any] = {"metric": metric, "scope": scope or WORLD}
+        if bracket:
+            first, _, last = steps.removesuffix("]").partition("-")
+            out["steps"] = [int(first), int(last)] if first.isdigit() and last.isdigit() else steps
+        return out
     return value
 
 
@@ -111,12 +131,18 @@ class Design(Frozen):
     samples: Annotated[StrictInt, Field(ge=1)] | None = Field(None, description="lhs: points; sobol: base sample N (power of 2; N*(2D+2) points, or N*(D+2) without second order); morris: trajectories (N*(D+1) points)")
     second_order: bool = Field(True, description="sobol: also estimate second-order indices (needs N*(2D+2) instead of N*(D+2) points)")
     levels: Annotated[StrictInt, Field(ge=2)] = Field(4, description="morris: grid levels p")
+    seed_per: SeedPer = Field("replication", description="replication: replication k has the same seed at every point "
+                              "(common random numbers across points); point: every point has seeds of its own (with a "
+                              "generated world, a new world per point); trajectory (morris): the D + 1 points of a "
+                              "trajectory share seeds, each trajectory has its own. Scenarios always share them")
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> "Design":
         if RUN_SEED in self.parameters and _checking_input(info):
             raise problem(SEED_REFUSED, "parameters", RUN_SEED)
         if self.type == "none":
+            if self.seed_per == "trajectory":
+                raise problem("expected seed_per 'replication' or 'point' for design type 'none'", "seed_per")
             if self.parameters:
                 raise problem("expected no parameters for design type 'none' (use 'grid', 'lhs', 'sobol' or 'morris')", "parameters")
             return self
@@ -131,6 +157,8 @@ class Design(Frozen):
             raise problem(f"missing key; expected 'samples' for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "samples")
         if self.type == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
             raise problem(f"expected a power of 2 for a sobol design (got {self.samples})", "samples")
+        if self.seed_per == "trajectory" and self.type != "morris":
+            raise problem(f"expected seed_per 'replication' or 'point' for a {self.type} design ('trajectory' needs a morris design)", "seed_per")
         if self.type in ("sobol", "morris") and len(self.parameters) < 2:
             raise problem(f"expected at least 2 parameters for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "parameters")
         return self

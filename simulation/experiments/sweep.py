@@ -25,6 +25,7 @@ from simulation.experiments.executors import ExecutorSpec, default_workers, exec
 from simulation.experiments.plan import Plan, Run, build_plan
 from simulation.experiments.progress import Progress
 from simulation.experiments.schema import load_experiment
+from simulation.experiments.seeds import SCHEMES
 from simulation.experiments.store import EXPERIMENT_COPY, SCENARIOS_DIR, ResultsFolder
 from simulation.experiments.worker import DEFAULT_RUN_FUNCTION, Batch, RunTask, atomic_write, record_bytes
 
@@ -138,7 +139,7 @@ def plan_manifest(plan: Plan, folder: ResultsFolder) -> dict[str, Any]:
                       for i, (label, text) in enumerate(plan.scenario_texts.items())},
         "design": design_manifest(plan),
         "seeds": {"root": src.experiment.seed, "replications": list(plan.seeds),
-                  "scheme": "replication k: SeedSequence(root).spawn(2)[0].spawn(R)[k], same in every scenario and design point"},
+                  "scheme": SCHEMES[src.experiment.design.seed_per]},
     }
 
 

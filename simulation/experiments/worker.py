@@ -158,7 +158,9 @@ def summarise(table: pa.Table, metrics: tuple[MetricRef, ...], window: int, stat
         result = math.nan
         if ref.metric in metric_dict and ref.scope in scope_dict:
             mask = (metric_codes == metric_dict[ref.metric]) & (scope_codes == scope_dict[ref.scope])
-            result = window_statistic(step[mask], value[mask], window, ref.statistic or statistic)
+            if ref.steps is not None:  # the metric's own steps instead of the last `window`
+                mask &= (step >= ref.steps[0]) & (step <= ref.steps[1])
+            result = window_statistic(step[mask], value[mask], step.size if ref.steps else window, ref.statistic or statistic)
         out[ref.column] = None if math.isnan(result) else result
     return out
 
