@@ -114,7 +114,7 @@ class Observation:
             self.tension_total = float(model.tension[np.ix_(idx, idx)].sum(axis=1).sum(dtype=np.float64))
         self.member_tension_sums = {k.name: member_pair_sum(model.tension, k.members) for k in model.institutions}
         self.autonomy = autonomy_of_states(model)
-        self.world_cohesion = s_score_mean(model.policy)
+        self.world_cohesion = s_score_mean(in_world(model, model.policy))
         self.member_cohesion = {k.name: s_score_mean(model.policy[k.members]) for k in model.institutions}
         self.exposure = exposure(model)
 
@@ -234,7 +234,7 @@ def exposure(model: "AllianceModel") -> Exposure:
     for i, j in (model.tally.dispute_pairs, model.tally.conflict_pairs):
         kinds = np.bincount(dyad_kinds(m, np.asarray(i, dtype=np.intp), np.asarray(j, dtype=np.intp)), minlength=len(DYAD_KINDS))
         counts.append(dict(zip(DYAD_KINDS, kinds.tolist())))
-    return Exposure(dyad_kind_counts(m), *counts)
+    return Exposure(dyad_kind_counts(in_world(model, m)), *counts)  # exposure among states in the world
 
 
 # ---------------------------------------------------------------- world metrics

@@ -135,6 +135,10 @@ def test_a_state_that_exited_takes_no_part_afterwards_and_is_left_out_of_world_m
     assert metrics.mean_tension(o) == pytest.approx(sub.sum() / (len(idx) * (len(idx) - 1)))
     assert metrics.mean_stability(o) == pytest.approx(model.stability[active].mean())
     assert metrics.dispute_rate(o) == pytest.approx(1000 * model.tally.disputes / (len(idx) * (len(idx) - 1) / 2))
+    # the chance level of cohesion and the exposure by kind of dyad count states in the world only
+    assert metrics.world_cohesion(o) == pytest.approx(metrics.s_score_mean(model.policy[active]))
+    kinds = metrics.dyad_kind_counts(metrics.membership_matrix(model)[active])
+    assert o.exposure.dyads == kinds and sum(kinds.values()) == len(idx) * (len(idx) - 1) // 2
 
 
 # ---------------------------------------------------------------------- founding and dissolving
