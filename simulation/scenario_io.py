@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,7 +54,27 @@ MAX_SHOWN_VALUE = 60
 #: Example shown when a ``--set`` argument is malformed.
 SET_EXAMPLE = "institutions.Atlantic.params.interference=0.2"
 
+#: Limits on every YAML text read (scenario and experiment files, ``--set`` values); each is
+#: a row of docs/limits.md.  A file over a limit is refused with a message before it is
+#: built, so a hostile file costs neither time nor memory.
+MAX_YAML_BYTES = 10 * 1024 * 1024
+#: Deepest nesting of lists and mappings (a scenario needs 6).
+MAX_YAML_DEPTH = 40
+#: Values (scalars, lists, mappings; keys count) in a document with every alias expanded.
+#: Aliases and merge keys are allowed (long files share blocks with them), but an alias
+#: bomb (a few lines that expand to billions of values) is refused while it is read.
+MAX_YAML_NODES = 500_000
+#: Longest ``--set`` value, in characters.
+MAX_SET_CHARS = 100_000
+#: Largest ``world.distance_file`` (a CSV of one line per pair of states).
+MAX_DISTANCE_FILE_BYTES = 64 * 1024 * 1024
+#: Above this size a YAML syntax error is described by the fast C parser's words only
+#: (re-reading with the pure-Python parser for its friendlier words would take too long).
+_FRIENDLY_ERROR_BYTES = 1024 * 1024
+
 _YAML_PREFIX = "tag:yaml.org,2002:"
+#: The C parser when PyYAML has it (50x faster; reading a 10 MB file stays a few seconds).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Tags PyYAML's safe constructor builds (plain values, lists, mappings, and the ``<<`` merge
 #: key, which it resolves itself); everything else is refused.
 _SAFE_TAGS = frozenset({*(t for t in yaml.SafeLoader.yaml_constructors if t is not None), _YAML_PREFIX + "merge"})
@@ -194,13 +215,70 @@ def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
     visit(root, (), set())
 
 
+def _check_shape(text: str, file: str, what: str, *, line_offset: int = 0) -> None:
+    """Refuse, in one pass over the parser's events (no tree is built, nothing recurses), a
+    document nested deeper than ``MAX_YAML_DEPTH`` or whose aliases expand to more than
+    ``MAX_YAML_NODES`` values.  Cost: linear in the text, whatever the aliases."""
+    sizes: dict[str, int] = {}  # expanded size of each anchored node
+    open_sizes: list[int] = []  # expanded size so far of each open list or mapping
+    open_anchors: list[str | None] = []
+    total = 0
+
+    def add(n: int, line: int) -> None:
+        nonlocal total
+        total += n
+        if open_sizes:
+            open_sizes[-1] += n
+        if total > MAX_YAML_NODES:
+            raise ScenarioError(
+                f"{what} holds more than {MAX_YAML_NODES:,} values once its aliases (*name) are expanded; expected a smaller "
+                "document (aliases that expand without bound are refused; see docs/limits.md)",
+                file=file, line=line + line_offset)
+
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(open_sizes) >= MAX_YAML_DEPTH:
+                raise ScenarioError(f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep; expected at most "
+                                    f"{MAX_YAML_DEPTH} levels (see docs/limits.md)", file=file, line=line + line_offset)
+            add(1, line)
+            open_sizes.append(0)
+            open_anchors.append(event.anchor)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            inner = open_sizes.pop()
+            anchor = open_anchors.pop()
+            if anchor is not None:
+                sizes[anchor] = inner + 1
+        elif isinstance(event, yaml.ScalarEvent):
+            add(1, line)
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            add(sizes.get(event.anchor, 1), line)
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, source: ScenarioSource) -> ScenarioError:
+    """A YAML syntax error as a message with its line.  The C parser finds it; for a file of
+    ordinary size the pure-Python parser re-reads it, for its clearer words."""
+    if len(text) <= _FRIENDLY_ERROR_BYTES:
+        try:
+            yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as friendly:
+            exc = friendly
+        except RecursionError:
+            pass
+    problem, line = _yaml_problem(exc)
+    return ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line)
+
+
 def _parse_yaml(text: str, source: ScenarioSource, document: tuple[str, str] = SCENARIO_DOCUMENT) -> Any:
-    """Compose, check and safely construct one YAML document, recording lines in ``source``."""
+    """Check the document's shape (depth, expanded size), then compose, check and safely
+    construct it, recording lines in ``source``."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_shape(text, source.file, "the file")
+        root = yaml.compose(text, Loader=_FAST_LOADER)
     except yaml.YAMLError as exc:
-        problem, line = _yaml_problem(exc)
-        raise ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line) from None
+        raise _syntax_error(exc, text, source) from None
     if root is None:
         raise ScenarioError(f"the file is empty; expected {document[0]} (keys such as {document[1]})", file=source.file)
     _index_nodes(root, source)
@@ -214,25 +292,60 @@ def _parse_yaml(text: str, source: ScenarioSource, document: tuple[str, str] = S
         constructor.dispose()
 
 
+def read_bounded(path: Path, shown: str, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them (``UserError``
+    otherwise, naming ``shown``).  A FIFO, device or socket is refused before anything is
+    read (opening does not wait for a FIFO's writer), so neither ``/dev/zero`` nor a pipe
+    can hang the tool or fill its memory."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UserError("no such file", file=shown) from None
+    except IsADirectoryError:
+        raise UserError(f"is a folder, not {what} file", file=shown) from None
+    except OSError as exc:
+        raise UserError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(f"is a folder, not {what} file", file=shown)
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(f"is not a regular file (a device, pipe or socket); expected {what} file", file=shown)
+        if info.st_size > limit:
+            raise UserError(f"is {info.st_size:,} bytes; expected {what} file of at most {limit:,} bytes (see docs/limits.md)", file=shown)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # grew while being read
+            raise UserError(f"is more than {limit:,} bytes; expected {what} file of at most {limit:,} bytes (see docs/limits.md)", file=shown)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UserError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
+    finally:
+        os.close(fd)
+
+
 def read_yaml_mapping(path: Path, source: ScenarioSource, document: tuple[str, str] | None = None) -> dict[str, Any]:
     """Read a YAML file whose top level is a mapping, recording each key path's line in ``source``.
 
-    Safe loading only (unsafe tags, duplicate keys and self-referring aliases are refused);
-    every problem is a ``ScenarioError`` naming the file and, where known, the line.
+    Safe loading only (unsafe tags, duplicate keys and self-referring aliases are refused),
+    within the limits above (size, regular files only, depth, expanded size); every problem is a ``ScenarioError`` naming the file and, where known, the line.
     ``document`` is (what the file should hold, example keys), for messages; scenario files
     and experiment files share this reader.
     """
     document = document or SCENARIO_DOCUMENT
-    if not path.exists():
-        raise ScenarioError("no such file", file=source.file)
-    if path.is_dir():
-        raise ScenarioError(f"is a folder, not {document[0]} file", file=source.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, source.file, MAX_YAML_BYTES, document[0])
+    except UserError as exc:
+        raise ScenarioError(exc.detail, file=source.file) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError("cannot be read as text (expected a UTF-8 YAML file)", file=source.file) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot be read: {exc.strerror or exc}", file=source.file) from None
     data = _parse_yaml(text, source, document)
     if not isinstance(data, dict):
         raise ScenarioError(
@@ -280,13 +393,27 @@ def _parse_overrides(overrides: Sequence[str | Override] | Mapping[str, Any]) ->
             raise UserError(f"{origin}: expected PATH=VALUE, e.g. --set {SET_EXAMPLE}")
         path_text, value_text = item.split("=", 1)
         path = _parse_path(path_text, origin)
-        try:
-            value = yaml.safe_load(value_text) if value_text.strip() else None
-        except yaml.YAMLError as exc:
-            problem, _ = _yaml_problem(exc)
-            raise UserError(f"{origin}: the value is not valid YAML: {problem}") from None
+        value = _set_value(value_text, origin)
         out.append(Override(path, value, origin))
     return out
+
+
+def _set_value(text: str, origin: str) -> Any:
+    """A ``--set`` value read as YAML, within the same limits as a file (length, depth,
+    expanded size)."""
+    shown = origin if len(origin) <= MAX_SHOWN_VALUE + 6 else origin[: MAX_SHOWN_VALUE + 3] + "..."
+    if not text.strip():
+        return None
+    if len(text) > MAX_SET_CHARS:
+        raise UserError(f"{shown}: the value is {len(text):,} characters; expected at most {MAX_SET_CHARS:,} (see docs/limits.md)")
+    try:
+        _check_shape(text, "", "the value")
+        return yaml.load(text, Loader=_FAST_LOADER)
+    except ScenarioError as exc:
+        raise UserError(f"{shown}: {exc.detail}") from None
+    except yaml.YAMLError as exc:
+        problem, _ = _yaml_problem(exc)
+        raise UserError(f"{shown}: the value is not valid YAML: {problem}") from None
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str | Override] | Mapping[str, Any]) -> dict[str, Any]:
@@ -644,8 +771,13 @@ def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenar
     if not path.is_absolute():
         path = (source.base_dir or Path.cwd()) / path
     path = Path(os.path.abspath(path))
-    if not path.is_file():
+    if not path.exists():
         raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", "world.distance_file")
+    if not path.is_file():
+        raise source.error(f"{path} is not a regular file (a folder, device or pipe); expected a CSV file", "world.distance_file")
+    if path.stat().st_size > MAX_DISTANCE_FILE_BYTES:
+        raise source.error(f"{path} is {path.stat().st_size:,} bytes; expected a distance file of at most "
+                           f"{MAX_DISTANCE_FILE_BYTES:,} bytes (see docs/limits.md)", "world.distance_file")
     world = scenario.world.model_copy(update={"distance_file": str(path)})
     return scenario.model_copy(update={"world": world})
 
