@@ -68,6 +68,13 @@ MAX_YAML_NODES = 500_000
 MAX_SET_CHARS = 100_000
 #: Largest ``world.distance_file`` (a CSV of one line per pair of states).
 MAX_DISTANCE_FILE_BYTES = 64 * 1024 * 1024
+#: Most states in a world (listed plus generated), whatever the memory.
+MAX_STATES = 10_000
+#: Memory a world needs: a base (the interpreter and libraries) plus this much per pair of
+#: states (the dyadic matrices: tension, proximity, baselines, temporaries).  Measured peak:
+#: 39 bytes per pair at 1,000 to 4,000 states; the margin covers other platforms.
+WORLD_BASE_BYTES = 200 * 1024 * 1024
+WORLD_BYTES_PER_PAIR = 48
 #: Above this size a YAML syntax error is described by the fast C parser's words only
 #: (re-reading with the pure-Python parser for its friendlier words would take too long).
 _FRIENDLY_ERROR_BYTES = 1024 * 1024
@@ -759,7 +766,51 @@ def _validate(data: Mapping[str, Any], source: ScenarioSource) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _validation_message(exc, source) from None
+    _check_world_size(scenario, source)
     return _resolve_distance_file(scenario, source)
+
+
+def world_memory_bytes(n_states: int) -> int:
+    """Estimated peak memory of a run of a world of ``n_states`` states."""
+    return WORLD_BASE_BYTES + WORLD_BYTES_PER_PAIR * n_states * n_states
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process can still use: the system's available memory, lowered by an
+    address-space limit (``ulimit -v``) if one is set; ``None`` where neither is known."""
+    limits = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
+def _check_world_size(scenario: Scenario, source: ScenarioSource) -> None:
+    """Refuse, before anything is built, a world larger than ``MAX_STATES`` or one whose
+    estimated memory exceeds what is available (otherwise numpy fails mid-build)."""
+    generated, listed = scenario.world.generate.count, len(scenario.world.states)
+    n = generated + listed
+    need = world_memory_bytes(n)
+    available = available_memory_bytes()
+    if n <= MAX_STATES and (available is None or need <= available):
+        return
+    where = "world.generate.count" if generated >= listed else "world.states"
+    fits = f"; this machine has about {available / 1e9:.1f} GB available" if available is not None else ""
+    raise source.error(f"a world of {n:,} states needs about {need / 1e9:.1f} GB of memory{fits}; expected at most "
+                       f"{MAX_STATES:,} states (listed plus generated) and a world that fits in memory (see docs/limits.md)", where)
 
 
 def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenario:

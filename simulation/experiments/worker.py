@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.experiments.schema import MetricRef
+from simulation.finite import require_finite_summary
 
 #: The model entry point, named by import path so workers import it themselves.
 DEFAULT_RUN_FUNCTION = "simulation.runner:run_scenario"
@@ -218,6 +219,7 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
         model_s = time.perf_counter() - model_clock
         series = timeseries_table(raw, run)
         summary = summarise(series, batch.summary, batch.window, batch.statistic)
+        require_finite_summary(summary)  # an infinite value fails this run, not its batch
         payload = parquet_bytes(series)
     except Exception as exc:  # a failing run is data, not a reason to stop the sweep
         record.update(status="failed", error=_error_text(exc), summary=None)
