@@ -19,13 +19,15 @@ import math
 import os
 import stat
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import annotated_types
 import yaml
+from yaml.composer import Composer
+from yaml.resolver import Resolver
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
@@ -222,10 +224,12 @@ def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
     visit(root, (), set())
 
 
-def _check_shape(text: str, file: str, what: str, *, line_offset: int = 0) -> None:
-    """Refuse, in one pass over the parser's events (no tree is built, nothing recurses), a
-    document nested deeper than ``MAX_YAML_DEPTH`` or whose aliases expand to more than
-    ``MAX_YAML_NODES`` values.  Cost: linear in the text, whatever the aliases."""
+def _checked_events(text: str, file: str, what: str, *, line_offset: int = 0) -> Iterator[yaml.Event]:
+    """The parser's events, refusing on the way a document nested deeper than
+    ``MAX_YAML_DEPTH`` or whose aliases expand to more than ``MAX_YAML_NODES`` values.  The
+    composer consumes them as they come (aliases stay references there), so a hostile
+    document is refused before its tree is complete.  Cost: linear in the text, whatever
+    the aliases."""
     sizes: dict[str, int] = {}  # expanded size of each anchored node
     open_sizes: list[int] = []  # expanded size so far of each open list or mapping
     open_anchors: list[str | None] = []
@@ -262,6 +266,33 @@ def _check_shape(text: str, file: str, what: str, *, line_offset: int = 0) -> No
                 sizes[event.anchor] = 1
         elif isinstance(event, yaml.AliasEvent):
             add(sizes.get(event.anchor, 1), line)
+        yield event
+
+
+class _EventComposer(Composer, Resolver):
+    """PyYAML's composer fed from an event iterator (``_checked_events``) instead of its own
+    parser: one pass over the text, checked and composed together."""
+
+    def __init__(self, events: Iterator[yaml.Event]):
+        self._events = events
+        self._next: yaml.Event | None = next(events, None)
+        Composer.__init__(self)
+        Resolver.__init__(self)
+
+    def check_event(self, *choices: type) -> bool:
+        return self._next is not None and (not choices or isinstance(self._next, choices))
+
+    def peek_event(self) -> yaml.Event | None:
+        return self._next
+
+    def get_event(self) -> yaml.Event | None:
+        event, self._next = self._next, next(self._events, None)
+        return event
+
+
+def _compose(text: str, file: str, what: str) -> yaml.Node | None:
+    """One YAML document composed within the limits (``_checked_events``)."""
+    return _EventComposer(_checked_events(text, file, what)).get_single_node()
 
 
 def _syntax_error(exc: yaml.YAMLError, text: str, source: ScenarioSource) -> ScenarioError:
@@ -282,8 +313,7 @@ def _parse_yaml(text: str, source: ScenarioSource, document: tuple[str, str] = S
     """Check the document's shape (depth, expanded size), then compose, check and safely
     construct it, recording lines in ``source``."""
     try:
-        _check_shape(text, source.file, "the file")
-        root = yaml.compose(text, Loader=_FAST_LOADER)
+        root = _compose(text, source.file, "the file")
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, text, source) from None
     if root is None:
@@ -413,14 +443,17 @@ def _set_value(text: str, origin: str) -> Any:
         return None
     if len(text) > MAX_SET_CHARS:
         raise UserError(f"{shown}: the value is {len(text):,} characters; expected at most {MAX_SET_CHARS:,} (see docs/limits.md)")
+    constructor = yaml.SafeLoader("")
     try:
-        _check_shape(text, "", "the value")
-        return yaml.load(text, Loader=_FAST_LOADER)
+        root = _compose(text, "", "the value")
+        return None if root is None else constructor.construct_document(root)
     except ScenarioError as exc:
         raise UserError(f"{shown}: {exc.detail}") from None
     except yaml.YAMLError as exc:
         problem, _ = _yaml_problem(exc)
         raise UserError(f"{shown}: the value is not valid YAML: {problem}") from None
+    finally:
+        constructor.dispose()
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str | Override] | Mapping[str, Any]) -> dict[str, Any]:
@@ -762,6 +795,11 @@ def _validation_message(exc: ValidationError, source: ScenarioSource) -> Scenari
 
 
 def _validate(data: Mapping[str, Any], source: ScenarioSource) -> Scenario:
+    world = data.get("world") if isinstance(data, Mapping) else None
+    listed = world.get("states") if isinstance(world, Mapping) else None
+    if isinstance(listed, (list, tuple)) and len(listed) > MAX_STATES:  # refused before 30,000 states are validated
+        raise source.error(f"{len(listed):,} states are listed; expected at most {MAX_STATES:,} states (listed plus "
+                           "generated; see docs/limits.md)", "world.states")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
