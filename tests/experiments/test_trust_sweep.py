@@ -275,3 +275,73 @@ def test_an_unreachable_scheduler_is_refused_before_the_folder_exists(make_exper
     # so the re-run, once the scheduler is reachable, is not refused for an existing folder
     result = sweep(make_experiment(), executor="serial", out=out, report=False)
     assert result.exit_code == 0
+
+
+class _DyingScheduler:
+    """A dask client whose scheduler dies after ``lives`` batches (what killing the
+    scheduler mid-sweep does: the next call raises ``ClosedClientError``)."""
+
+    lives = 2
+
+    def __init__(self, *args, **kwargs):
+        self.submitted = 0
+
+    def nthreads(self):
+        return {"worker": 1}
+
+    def submit(self, function, batch, **kwargs):
+        from distributed.client import ClosedClientError
+
+        self.submitted += 1
+        if self.submitted > self.lives:
+            raise ClosedClientError("the scheduler is gone")
+        return _DoneFuture(function(batch), kwargs["key"])
+
+    def close(self):
+        pass
+
+    status = "running"
+
+
+class _DoneFuture:
+    status = "finished"
+
+    def __init__(self, value, key):
+        self.value, self.key = value, key
+
+    def result(self):
+        return self.value
+
+    def release(self):
+        pass
+
+
+class _InOrder(list):
+    """``as_completed`` for futures that are already done: in submission order."""
+
+    def add(self, future):
+        self.append(future)
+
+    def __iter__(self):
+        while self:
+            yield self.pop(0)
+
+
+def test_a_scheduler_dying_mid_sweep_is_a_message_and_resume_finishes(make_experiment, tmp_path, monkeypatch):
+    import dask.distributed
+    import distributed
+
+    for module in (distributed, dask.distributed):  # the executor imports from dask.distributed
+        monkeypatch.setattr(module, "Client", _DyingScheduler)
+        monkeypatch.setattr(module, "as_completed", _InOrder)
+    experiment = make_experiment()
+    out = tmp_path / "r"
+    with pytest.raises(UserError) as info:
+        sweep(experiment, scheduler="tcp://127.0.0.1:8786", out=out, report=False)
+    message = str(info.value)
+    assert "lost the connection to the dask scheduler" in message and "--resume" in message and "Traceback" not in message
+    monkeypatch.undo()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert 0 < manifest["counts"]["ok"] < 6  # the runs finished before it died are kept
+    result = sweep(experiment, executor="serial", out=out, resume=True, report=False)
+    assert result.ok == 6 and result.exit_code == 0
