@@ -81,7 +81,7 @@ def test_twenty_thousand_generated_states_are_refused_by_validate(tmp_path):
 def test_thirty_thousand_listed_states_are_refused(tmp_path):
     states = [{"name": f"L{i:05d}", "capability": 1.0, "regime": 0.5, "location": [i % 100, i // 100]} for i in range(30_000)]
     path = tmp_path / "listed.yaml"
-    path.write_text(yaml.safe_dump({"name": "listed", "steps": 1, "world": {"states": states}}, default_flow_style=None, Dumper=yaml.CSafeDumper))
+    path.write_text(yaml.dump({"name": "listed", "steps": 1, "world": {"states": states}}, default_flow_style=None, Dumper=yaml.CSafeDumper))
     result = run_bounded("validate", str(path))
     assert result.refused(), result
     assert "30,000 states" in result.stderr and "world.states" in result.stderr
