@@ -446,7 +446,10 @@ def sweep_command(experiment: str, *, executor: str | None, workers: int | None,
     finally:
         signal.signal(signal.SIGTERM, previous)
     stream = sys.stderr
-    if result.interrupted:
+    if result.interrupted and result.ok + result.failed == result.total:  # stopped after the last run finished
+        print(f"interrupted after every run was stored ({result.ok} ok, {result.failed} failed) in {result.folder}; "
+              f"draw the report with: alliance-sim report {result.folder}", file=stream)
+    elif result.interrupted:
         print(f"interrupted: {result.ok} of {result.total} runs stored in {result.folder}; "
               f"finish with: {resume_command(experiment, ResultsFolder(result.folder), out)}", file=stream)
     elif result.failed:
