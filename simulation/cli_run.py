@@ -121,6 +121,7 @@ def _non_negative_int(text: str) -> int:
 def run_command(args: argparse.Namespace) -> int:
     """Load, check, run, summarise and write one scenario."""
     from simulation import runner
+    from simulation.finite import NonFiniteError
     from simulation.scenario_io import Override, check_scenario, load_scenario_with_source, scenario_warnings
 
     started = time.perf_counter()
@@ -137,7 +138,10 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
 
     simulated = time.perf_counter()
-    table, memberships = runner.run_with_memberships(scenario)
+    try:
+        table, memberships = runner.run_with_memberships(scenario)
+    except NonFiniteError as exc:  # a message, not a traceback; nothing is written
+        raise UserError(str(exc), file=str(args.scenario)) from None
     simulated = time.perf_counter() - simulated
 
     print(summary_table(table, scenario))

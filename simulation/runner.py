@@ -11,6 +11,7 @@ from typing import NamedTuple
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from simulation.finite import check_step
 from simulation.model import AllianceModel
 from simulation.scenario import Scenario
 
@@ -34,8 +35,10 @@ def simulate(scenario: Scenario, *, seed: int | None = None, steps: int | None =
     steps = scenario.steps if steps is None else int(steps)
     with threadpool_limits(limits=1, user_api="blas"):
         model = AllianceModel(scenario, seed=seed)
+        checked = check_step(model)  # NaN or inf stops the run at its first step (simulation.finite)
         for _ in range(steps):
             model.step()
+            checked = check_step(model, checked)
     return model
 
 

@@ -21,6 +21,24 @@ from simulation.regions import REGION_NAMES
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+#: Largest utility weight: one term already decides far below it, and sums of weighted
+#: terms must stay finite (at 1e308 they overflowed to inf and then NaN).
+MAX_WEIGHT = 1e6
+UtilityWeight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+#: Bounded so that a run never overflows; the reason is in each field's description.
+TensionWeight = Annotated[float, Field(ge=0.0, le=100.0)]
+
+
+def _printable_name(name: str) -> str:
+    """Names are written into file names, result tables and the header of the resolved
+    scenario: a control character (newline, NUL, tab, ...) would make them unreadable."""
+    bad = next((c for c in name if ord(c) < 32 or 127 <= ord(c) < 160 or c in "\u2028\u2029"), None)
+    if bad is not None:
+        raise ValueError(f"expected a name without control characters (found {bad!r})")
+    return name
+
+
+PrintableName = Annotated[str, AfterValidator(_printable_name)]
 
 
 class Frozen(BaseModel):
@@ -46,6 +64,7 @@ RESERVED_INSTITUTION_NAMES = frozenset({"world"})
 
 def _institution_name(name: str) -> str:
     """An institution's name must be usable as a result scope and in ``--set`` key paths."""
+    _printable_name(name)
     if not name.strip():
         raise ValueError("expected a non-empty institution name")
     if name != name.strip():
@@ -143,7 +162,7 @@ class Generate(Frozen):
 class StateSpec(Frozen):
     """One explicitly listed state."""
 
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[PrintableName, Field(min_length=1)]
     capability: Positive = Field(description="capability p (any positive unit; only shares matter)")
     regime: Unit = Field(description="regime position r in [0,1] (0 autocracy, 1 democracy)")
     sovereignty: Unit = Field(0.5, description="sovereignty preference sigma in [0,1]")
@@ -242,7 +261,7 @@ class HegemonicParams(Frozen):
 class DialogueParams(Frozen):
     """Rules of a sovereign dialogue platform (SCO-like)."""
 
-    dialogue_intensity: NonNeg = Field(0.03, description="delta: per-step fall of tension between members is delta * chi")
+    dialogue_intensity: Unit = Field(0.03, description="delta: per-step fall of tension between members is delta * chi (at most 1: tension lies in [0, 1], and huge values overflowed to NaN)")
     consensus_cost: NonNeg = Field(2.0, description="lambda_c in chi = 1 / (1 + lambda_c * (n-1)/N0 * heterogeneity)")
     consensus_reference: Positive = Field(10.0, description="N0, the size at which (n-1) counts as one unit of consensus cost")
     settlement: Unit = Field(0.6, description="probability (times chi) that a dispute between members is settled by dialogue")
@@ -289,10 +308,10 @@ Institution = Annotated[Union[Hegemonic, Dialogue], Field(discriminator="kind")]
 class TensionParams(Frozen):
     relaxation: Unit = Field(0.1, description="alpha in T <- T + alpha (T* - T) + noise")
     baseline: Unit = Field(0.1, description="antagonism between identical states")
-    regime_weight: NonNeg = Field(0.6, description="weight of squared regime distance (r_i - r_j)^2 in T*")
-    policy_weight: NonNeg = Field(0.5, description="weight of mean squared policy distance |f_i - f_j|^2 / K in T*")
-    rivalry_weight: NonNeg = Field(0.5, description="weight of rivalry R_ij in T*")
-    noise: NonNeg = Field(0.03, description="sd of each state's yearly mood shock e_i; dyad noise is (e_i + e_j) / sqrt(2)")
+    regime_weight: TensionWeight = Field(0.6, description="weight of squared regime distance (r_i - r_j)^2 in T* (at most 100: T* is capped at 1, so larger weights change nothing, and huge ones overflowed to NaN)")
+    policy_weight: TensionWeight = Field(0.5, description="weight of mean squared policy distance |f_i - f_j|^2 / K in T* (at most 100, as regime_weight)")
+    rivalry_weight: TensionWeight = Field(0.5, description="weight of rivalry R_ij in T* (at most 100, as regime_weight)")
+    noise: Annotated[float, Field(ge=0.0, le=10.0)] = Field(0.03, description="sd of each state's yearly mood shock e_i; dyad noise is (e_i + e_j) / sqrt(2) (at most 10: tension lies in [0, 1], so larger shocks only saturate it, and huge ones overflowed to NaN)")
 
 
 class ThreatParams(Frozen):
@@ -325,34 +344,34 @@ class ConflictParams(Frozen):
 
 
 class CapabilityParams(Frozen):
-    growth_mean: float = Field(0.02, description="mean yearly log-growth of capability")
-    growth_sd: NonNeg = Field(0.03, description="sd of yearly log-growth")
+    growth_mean: Annotated[float, Field(ge=-1.0, le=1.0)] = Field(0.02, description="mean yearly log-growth of capability (between -1 and 1: a factor e per year at most; larger values overflowed capability within a few steps)")
+    growth_sd: Annotated[float, Field(ge=0.0, le=1.0)] = Field(0.03, description="sd of yearly log-growth (at most 1, as growth_mean)")
 
 
 class MembershipParams(Frozen):
     review_rate: Unit = Field(0.2, description="yearly probability that a state reviews its memberships (a crisis forces a review)")
-    utility_noise: NonNeg = Field(0.1, description="sd of each reviewing state's idiosyncratic view of each institution (a new government's judgement), added to its utility")
+    utility_noise: UtilityWeight = Field(0.1, description="sd of each reviewing state's idiosyncratic view of each institution (a new government's judgement), added to its utility (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
     join_threshold: float = Field(0.05, description="join the best institution whose utility exceeds this")
     leave_threshold: float = Field(-0.05, description="leave an institution whose utility falls below this")
     grievance_limit: Positive = Field(1.0, description="a member whose grievance exceeds this leaves a hegemonic alliance")
     grievance_decay: Unit = Field(0.1, description="yearly decay of grievance")
-    max_memberships: Annotated[int, Field(ge=1)] = Field(1, description="institutions a state may belong to at once")
-    umbrella_value: NonNeg = Field(1.0, description="utility weight of elite security: umbrella * (1 - g_i)")
-    defence_value: NonNeg = Field(1.0, description="utility weight of collective defence: deterrence * z_i (z_i: worst proximate tension)")
-    dialogue_value: NonNeg = Field(3.0, description="utility weight of dispute management: dialogue_intensity / relaxation * chi * z_i")
-    threat_value: NonNeg = Field(1.0, description="utility weight of counter-threat work: counter_threat * tau_i")
-    control_cost: NonNeg = Field(1.0, description="utility weight of lost sovereignty: sigma_i * control")
-    adaptation_cost: NonNeg = Field(1.0, description="utility weight of regime adaptation: (r_i - r_leader)^2")
-    burden_cost: NonNeg = Field(10.0, description="utility weight of the yearly burden")
+    max_memberships: Annotated[int, Field(ge=1, le=1000)] = Field(1, description="institutions a state may belong to at once (at most 1000; larger numbers overflowed the model's integer arithmetic)")
+    umbrella_value: UtilityWeight = Field(1.0, description="utility weight of elite security: umbrella * (1 - g_i) (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
+    defence_value: UtilityWeight = Field(1.0, description="utility weight of collective defence: deterrence * z_i (z_i: worst proximate tension) (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
+    dialogue_value: UtilityWeight = Field(3.0, description="utility weight of dispute management: dialogue_intensity / relaxation * chi * z_i (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
+    threat_value: UtilityWeight = Field(1.0, description="utility weight of counter-threat work: counter_threat * tau_i (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
+    control_cost: UtilityWeight = Field(1.0, description="utility weight of lost sovereignty: sigma_i * control (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
+    adaptation_cost: UtilityWeight = Field(1.0, description="utility weight of regime adaptation: (r_i - r_leader)^2 (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
+    burden_cost: UtilityWeight = Field(10.0, description="utility weight of the yearly burden (at most 1e6: beyond it this term alone decides, and huge weights overflowed utilities to NaN)")
     view_persistence: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(0.8, description="phi: views follow v_t = phi v_(t-1) + sqrt(1 - phi^2) utility_noise eps_t when mechanisms.view_persistence is on (0: a fresh draw each year)")
     exit_cost: NonNeg = Field(0.1, description="c_max: utility a long-standing member gives up by leaving, c(t) = c_max (1 - exp(-t / exit_cost_years)) (mechanisms.exit_cost)")
     exit_cost_years: Positive = Field(10.0, description="t_c: years of membership over which the cost of leaving builds up")
-    consent_entrapment_cost: NonNeg = Field(1.0, description="w_ent: an incumbent's weight on the risk of entrapment an applicant brings (entrapment * its worst outside quarrel)")
-    consent_rivalry_cost: NonNeg = Field(1.0, description="w_riv: an incumbent's weight on its own tension with an applicant")
-    consent_dilution_cost: NonNeg = Field(1.0, description="w_dil: an incumbent's weight on dilution (alliance: deterrence * max(0, 1/(n+1) - applicant share); platform: loss of consensus capacity)")
-    leadership_value: NonNeg = Field(1.0, description="w_lead: a leader's utility of commanding its followers' share of the bloc's capability")
-    protection_cost: NonNeg = Field(1.0, description="w_prot: a leader's cost of providing the umbrella, times its own share of the bloc's capability")
-    trust_value: NonNeg = Field(1.0, description="w_trust: utility weight of trust in an alliance's word, w_trust (trust - 1) (mechanisms.commitments)")
+    consent_entrapment_cost: UtilityWeight = Field(1.0, description="w_ent: an incumbent's weight on the risk of entrapment an applicant brings (entrapment * its worst outside quarrel)")
+    consent_rivalry_cost: UtilityWeight = Field(1.0, description="w_riv: an incumbent's weight on its own tension with an applicant")
+    consent_dilution_cost: UtilityWeight = Field(1.0, description="w_dil: an incumbent's weight on dilution (alliance: deterrence * max(0, 1/(n+1) - applicant share); platform: loss of consensus capacity)")
+    leadership_value: UtilityWeight = Field(1.0, description="w_lead: a leader's utility of commanding its followers' share of the bloc's capability")
+    protection_cost: UtilityWeight = Field(1.0, description="w_prot: a leader's cost of providing the umbrella, times its own share of the bloc's capability")
+    trust_value: UtilityWeight = Field(1.0, description="w_trust: utility weight of trust in an alliance's word, w_trust (trust - 1) (mechanisms.commitments)")
     trust_recovery: Unit = Field(0.1, description="yearly recovery of trust toward 1")
     abandonment_loss: Unit = Field(0.5, description="x_ab: trust a member loses when all its allies stay out of its conflict (times the share that stayed out)")
     entrapment_loss: Unit = Field(0.1, description="x_ent: trust an ally loses when it joins a conflict, times 1 - its own tension with the opponent")
@@ -529,7 +548,7 @@ class Scenario(Frozen):
     built, where generated state names are known; errors there carry the key path.
     """
 
-    name: str = Field("scenario", description="short name, used in output folder names")
+    name: PrintableName = Field("scenario", description="short name, used in output folder names (no control characters)")
     description: str = ""
     seed: Annotated[int, Field(ge=0)] = Field(1, description="seed of the run's random number streams")
     steps: Annotated[int, Field(ge=0, le=100000)] = Field(100, description="steps (years) to simulate")

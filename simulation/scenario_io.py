@@ -17,14 +17,17 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import stat
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import annotated_types
 import yaml
+from yaml.composer import Composer
+from yaml.resolver import Resolver
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
@@ -53,7 +56,34 @@ MAX_SHOWN_VALUE = 60
 #: Example shown when a ``--set`` argument is malformed.
 SET_EXAMPLE = "institutions.Atlantic.params.interference=0.2"
 
+#: Limits on every YAML text read (scenario and experiment files, ``--set`` values); each is
+#: a row of docs/limits.md.  A file over a limit is refused with a message before it is
+#: built, so a hostile file costs neither time nor memory.
+MAX_YAML_BYTES = 10 * 1024 * 1024
+#: Deepest nesting of lists and mappings (a scenario needs 6).
+MAX_YAML_DEPTH = 40
+#: Values (scalars, lists, mappings; keys count) in a document with every alias expanded.
+#: Aliases and merge keys are allowed (long files share blocks with them), but an alias
+#: bomb (a few lines that expand to billions of values) is refused while it is read.
+MAX_YAML_NODES = 500_000
+#: Longest ``--set`` value, in characters.
+MAX_SET_CHARS = 100_000
+#: Largest ``world.distance_file`` (a CSV of one line per pair of states).
+MAX_DISTANCE_FILE_BYTES = 64 * 1024 * 1024
+#: Most states in a world (listed plus generated), whatever the memory.
+MAX_STATES = 10_000
+#: Memory a world needs: a base (the interpreter and libraries) plus this much per pair of
+#: states (the dyadic matrices: tension, proximity, baselines, temporaries).  Measured peak:
+#: 39 bytes per pair at 1,000 to 4,000 states; the margin covers other platforms.
+WORLD_BASE_BYTES = 200 * 1024 * 1024
+WORLD_BYTES_PER_PAIR = 48
+#: Above this size a YAML syntax error is described by the fast C parser's words only
+#: (re-reading with the pure-Python parser for its friendlier words would take too long).
+_FRIENDLY_ERROR_BYTES = 1024 * 1024
+
 _YAML_PREFIX = "tag:yaml.org,2002:"
+#: The C parser when PyYAML has it (50x faster; reading a 10 MB file stays a few seconds).
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Tags PyYAML's safe constructor builds (plain values, lists, mappings, and the ``<<`` merge
 #: key, which it resolves itself); everything else is refused.
 _SAFE_TAGS = frozenset({*(t for t in yaml.SafeLoader.yaml_constructors if t is not None), _YAML_PREFIX + "merge"})
@@ -194,13 +224,98 @@ def _index_nodes(root: yaml.Node, source: ScenarioSource) -> None:
     visit(root, (), set())
 
 
+def _checked_events(text: str, file: str, what: str, *, line_offset: int = 0) -> Iterator[yaml.Event]:
+    """The parser's events, refusing on the way a document nested deeper than
+    ``MAX_YAML_DEPTH`` or whose aliases expand to more than ``MAX_YAML_NODES`` values.  The
+    composer consumes them as they come (aliases stay references there), so a hostile
+    document is refused before its tree is complete.  Cost: linear in the text, whatever
+    the aliases."""
+    sizes: dict[str, int] = {}  # expanded size of each anchored node
+    open_sizes: list[int] = []  # expanded size so far of each open list or mapping
+    open_anchors: list[str | None] = []
+    total = 0
+
+    def add(n: int, line: int) -> None:
+        nonlocal total
+        total += n
+        if open_sizes:
+            open_sizes[-1] += n
+        if total > MAX_YAML_NODES:
+            raise ScenarioError(
+                f"{what} holds more than {MAX_YAML_NODES:,} values once its aliases (*name) are expanded; expected a smaller "
+                "document (aliases that expand without bound are refused; see docs/limits.md)",
+                file=file, line=line + line_offset)
+
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if len(open_sizes) >= MAX_YAML_DEPTH:
+                raise ScenarioError(f"lists and mappings nested more than {MAX_YAML_DEPTH} levels deep; expected at most "
+                                    f"{MAX_YAML_DEPTH} levels (see docs/limits.md)", file=file, line=line + line_offset)
+            add(1, line)
+            open_sizes.append(0)
+            open_anchors.append(event.anchor)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            inner = open_sizes.pop()
+            anchor = open_anchors.pop()
+            if anchor is not None:
+                sizes[anchor] = inner + 1
+        elif isinstance(event, yaml.ScalarEvent):
+            add(1, line)
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            add(sizes.get(event.anchor, 1), line)
+        yield event
+
+
+class _EventComposer(Composer, Resolver):
+    """PyYAML's composer fed from an event iterator (``_checked_events``) instead of its own
+    parser: one pass over the text, checked and composed together."""
+
+    def __init__(self, events: Iterator[yaml.Event]):
+        self._events = events
+        self._next: yaml.Event | None = next(events, None)
+        Composer.__init__(self)
+        Resolver.__init__(self)
+
+    def check_event(self, *choices: type) -> bool:
+        return self._next is not None and (not choices or isinstance(self._next, choices))
+
+    def peek_event(self) -> yaml.Event | None:
+        return self._next
+
+    def get_event(self) -> yaml.Event | None:
+        event, self._next = self._next, next(self._events, None)
+        return event
+
+
+def _compose(text: str, file: str, what: str) -> yaml.Node | None:
+    """One YAML document composed within the limits (``_checked_events``)."""
+    return _EventComposer(_checked_events(text, file, what)).get_single_node()
+
+
+def _syntax_error(exc: yaml.YAMLError, text: str, source: ScenarioSource) -> ScenarioError:
+    """A YAML syntax error as a message with its line.  The C parser finds it; for a file of
+    ordinary size the pure-Python parser re-reads it, for its clearer words."""
+    if len(text) <= _FRIENDLY_ERROR_BYTES:
+        try:
+            yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as friendly:
+            exc = friendly
+        except RecursionError:
+            pass
+    problem, line = _yaml_problem(exc)
+    return ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line)
+
+
 def _parse_yaml(text: str, source: ScenarioSource, document: tuple[str, str] = SCENARIO_DOCUMENT) -> Any:
-    """Compose, check and safely construct one YAML document, recording lines in ``source``."""
+    """Check the document's shape (depth, expanded size), then compose, check and safely
+    construct it, recording lines in ``source``."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text, source.file, "the file")
     except yaml.YAMLError as exc:
-        problem, line = _yaml_problem(exc)
-        raise ScenarioError(f"invalid YAML: {problem}", file=source.file, line=line) from None
+        raise _syntax_error(exc, text, source) from None
     if root is None:
         raise ScenarioError(f"the file is empty; expected {document[0]} (keys such as {document[1]})", file=source.file)
     _index_nodes(root, source)
@@ -214,25 +329,60 @@ def _parse_yaml(text: str, source: ScenarioSource, document: tuple[str, str] = S
         constructor.dispose()
 
 
+def read_bounded(path: Path, shown: str, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them (``UserError``
+    otherwise, naming ``shown``).  A FIFO, device or socket is refused before anything is
+    read (opening does not wait for a FIFO's writer), so neither ``/dev/zero`` nor a pipe
+    can hang the tool or fill its memory."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UserError("no such file", file=shown) from None
+    except IsADirectoryError:
+        raise UserError(f"is a folder, not {what} file", file=shown) from None
+    except OSError as exc:
+        raise UserError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UserError(f"is a folder, not {what} file", file=shown)
+        if not stat.S_ISREG(info.st_mode):
+            raise UserError(f"is not a regular file (a device, pipe or socket); expected {what} file", file=shown)
+        if info.st_size > limit:
+            raise UserError(f"is {info.st_size:,} bytes; expected {what} file of at most {limit:,} bytes (see docs/limits.md)", file=shown)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # grew while being read
+            raise UserError(f"is more than {limit:,} bytes; expected {what} file of at most {limit:,} bytes (see docs/limits.md)", file=shown)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UserError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
+    finally:
+        os.close(fd)
+
+
 def read_yaml_mapping(path: Path, source: ScenarioSource, document: tuple[str, str] | None = None) -> dict[str, Any]:
     """Read a YAML file whose top level is a mapping, recording each key path's line in ``source``.
 
-    Safe loading only (unsafe tags, duplicate keys and self-referring aliases are refused);
-    every problem is a ``ScenarioError`` naming the file and, where known, the line.
+    Safe loading only (unsafe tags, duplicate keys and self-referring aliases are refused),
+    within the limits above (size, regular files only, depth, expanded size); every problem is a ``ScenarioError`` naming the file and, where known, the line.
     ``document`` is (what the file should hold, example keys), for messages; scenario files
     and experiment files share this reader.
     """
     document = document or SCENARIO_DOCUMENT
-    if not path.exists():
-        raise ScenarioError("no such file", file=source.file)
-    if path.is_dir():
-        raise ScenarioError(f"is a folder, not {document[0]} file", file=source.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, source.file, MAX_YAML_BYTES, document[0])
+    except UserError as exc:
+        raise ScenarioError(exc.detail, file=source.file) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError("cannot be read as text (expected a UTF-8 YAML file)", file=source.file) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot be read: {exc.strerror or exc}", file=source.file) from None
     data = _parse_yaml(text, source, document)
     if not isinstance(data, dict):
         raise ScenarioError(
@@ -280,13 +430,30 @@ def _parse_overrides(overrides: Sequence[str | Override] | Mapping[str, Any]) ->
             raise UserError(f"{origin}: expected PATH=VALUE, e.g. --set {SET_EXAMPLE}")
         path_text, value_text = item.split("=", 1)
         path = _parse_path(path_text, origin)
-        try:
-            value = yaml.safe_load(value_text) if value_text.strip() else None
-        except yaml.YAMLError as exc:
-            problem, _ = _yaml_problem(exc)
-            raise UserError(f"{origin}: the value is not valid YAML: {problem}") from None
+        value = _set_value(value_text, origin)
         out.append(Override(path, value, origin))
     return out
+
+
+def _set_value(text: str, origin: str) -> Any:
+    """A ``--set`` value read as YAML, within the same limits as a file (length, depth,
+    expanded size)."""
+    shown = origin if len(origin) <= MAX_SHOWN_VALUE + 6 else origin[: MAX_SHOWN_VALUE + 3] + "..."
+    if not text.strip():
+        return None
+    if len(text) > MAX_SET_CHARS:
+        raise UserError(f"{shown}: the value is {len(text):,} characters; expected at most {MAX_SET_CHARS:,} (see docs/limits.md)")
+    constructor = yaml.SafeLoader("")
+    try:
+        root = _compose(text, "", "the value")
+        return None if root is None else constructor.construct_document(root)
+    except ScenarioError as exc:
+        raise UserError(f"{shown}: {exc.detail}") from None
+    except yaml.YAMLError as exc:
+        problem, _ = _yaml_problem(exc)
+        raise UserError(f"{shown}: the value is not valid YAML: {problem}") from None
+    finally:
+        constructor.dispose()
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str | Override] | Mapping[str, Any]) -> dict[str, Any]:
@@ -628,11 +795,17 @@ def _validation_message(exc: ValidationError, source: ScenarioSource) -> Scenari
 
 
 def _validate(data: Mapping[str, Any], source: ScenarioSource) -> Scenario:
+    world = data.get("world") if isinstance(data, Mapping) else None
+    listed = world.get("states") if isinstance(world, Mapping) else None
+    if isinstance(listed, (list, tuple)) and len(listed) > MAX_STATES:  # refused before 30,000 states are validated
+        raise source.error(f"{len(listed):,} states are listed; expected at most {MAX_STATES:,} states (listed plus "
+                           "generated; see docs/limits.md)", "world.states")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:  # every problem, one line each (simulation.errors.several)
         groups = error_groups(exc.errors(), lambda e: _locate(tuple(e["loc"])).path)
         raise several([_validation_message(g, source) for g in groups]) from None
+    _check_world_size(scenario, source)
     return _resolve_forcing_file(_resolve_distance_file(scenario, source), source)
 
 
@@ -647,12 +820,73 @@ def _absolute_data_file(raw: str, source: ScenarioSource, key: str) -> str:
     return str(path)
 
 
+def world_memory_bytes(n_states: int) -> int:
+    """Estimated peak memory of a run of a world of ``n_states`` states."""
+    return WORLD_BASE_BYTES + WORLD_BYTES_PER_PAIR * n_states * n_states
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process can still use: the system's available memory, lowered by an
+    address-space limit (``ulimit -v``) if one is set; ``None`` where neither is known."""
+    limits = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    limits.append(int(line.split()[1]) * 1024)
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return min(limits) if limits else None
+
+
+def _check_world_size(scenario: Scenario, source: ScenarioSource) -> None:
+    """Refuse, before anything is built, a world larger than ``MAX_STATES`` or one whose
+    estimated memory exceeds what is available (otherwise numpy fails mid-build)."""
+    generated, listed = scenario.world.generate.count, len(scenario.world.states)
+    named = {st.name for st in scenario.world.states}
+    entering = len({e.state for e in scenario.events if getattr(e, "kind", None) == "enter"} - named)  # slots from the start
+    listed += entering
+    n = generated + listed
+    need = world_memory_bytes(n)
+    available = available_memory_bytes()
+    if n <= MAX_STATES and (available is None or need <= available):
+        return
+    where = "world.generate.count" if generated >= listed else "world.states"
+    fits = f"; this machine has about {available / 1e9:.1f} GB available" if available is not None else ""
+    raise source.error(f"a world of {n:,} states needs about {need / 1e9:.1f} GB of memory{fits}; expected at most "
+                       f"{MAX_STATES:,} states (listed plus generated) and a world that fits in memory (see docs/limits.md)", where)
+
+
 def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenario:
     """Make ``world.distance_file`` absolute (relative to the scenario's folder) and check it exists."""
     raw = scenario.world.distance_file
     if raw is None:
         return scenario
-    world = scenario.world.model_copy(update={"distance_file": _absolute_data_file(raw, source, "world.distance_file")})
+    except ValidationError as exc:  # every problem, one line each (simulation.errors.several)
+        groups = error_groups(exc.errors(), lambda e: _locate(tuple(e["loc"])).path)
+        raise several([_validation_message(g, source) for g in groups]) from None
+    _check_world_size(scenario, source)
+    return _resolve_forcing_file(_resolve_distance_file(scenario, source), source)
+
+
+def _absolute_data_file(raw: str, source: ScenarioSource, key: str) -> str:
+    """A data file named in the scenario, made absolute (relative to the scenario's folder); it must exist."""
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = (source.base_dir or Path.cwd()) / path
+    path = Path(os.path.abspath(path))
+    if not path.is_file():
+        raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", key)
+    return str(path)
     return scenario.model_copy(update={"world": world})
 
 

@@ -298,7 +298,7 @@ BAD_INPUTS = {
     "python tag": (TINY.replace("name: tiny", "name: !!python/object:os.system {}"), [], "{file}:1: name: the tag !!python/object:os.system is not allowed"),
     "malformed --set": (TINY, ["--set", "steps"], "--set steps: expected PATH=VALUE"),
     "not a number": (TINY.replace("interference: 0.1", "interference: .nan"), [], "{file}:15: institutions.Atlantic.params.interference: expected a number between 0 and 1 (got nan)"),
-    "infinite": (TINY.replace("steps: 5", "steps: 5\ndynamics: {capability: {growth_mean: .inf}}"), [], "{file}:4: dynamics.capability.growth_mean: expected a finite number (got inf)"),
+    "infinite": (TINY.replace("steps: 5", "steps: 5\ndynamics: {capability: {growth_mean: .inf}}"), [], "{file}:4: dynamics.capability.growth_mean: expected a number between -1 and 1 (got inf)"),
     "reserved institution name": (TINY.replace("  Forum:", "  world:"), [], "{file}:16: institutions.world: this name is reserved for the world-wide results"),
     "founder listed twice": (TINY.replace("founders: [A, S001]", "founders: [A, A]"), [], "{file}:13: institutions.Atlantic.founders.1: A is listed twice among the founders"),
     "--set into a list the file lacks": (TINY, ["--set", "rivalries.0.a=A"], "{file}: rivalries: has no item 0 (the file has no rivalries); add the list in the file"),

@@ -402,7 +402,7 @@ def test_with_overrides_revalidates(write):
     t = with_overrides(s, {"institutions.Forum.params.dialogue_intensity": 0.1})
     assert t.institutions["Forum"].params.dialogue_intensity == 0.1
     assert t.world == s.world
-    with pytest.raises(ScenarioError, match="dialogue_intensity: expected a number >= 0"):
+    with pytest.raises(ScenarioError, match="dialogue_intensity: expected a number between 0 and 1"):
         with_overrides(s, {"institutions.Forum.params.dialogue_intensity": -1})
 
 
@@ -450,8 +450,8 @@ def test_yaml_that_cannot_be_a_scenario(write, text, expected):
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("steps: 5", "steps: 5\ndynamics: {capability: {growth_mean: .nan}}", ":4: dynamics.capability.growth_mean: expected a finite number (got nan)"),
-        ("steps: 5", "steps: 5\ndynamics: {tension: {noise: .inf}}", ":4: dynamics.tension.noise: expected a finite number >= 0 (got inf)"),
+        ("steps: 5", "steps: 5\ndynamics: {capability: {growth_mean: .nan}}", ":4: dynamics.capability.growth_mean: expected a number between -1 and 1 (got nan)"),
+        ("steps: 5", "steps: 5\ndynamics: {tension: {noise: .inf}}", ":4: dynamics.tension.noise: expected a number between 0 and 10 (got inf)"),
         ("steps: 5", "steps: 5\ndynamics: {tension: {relaxation: -.inf}}", ":4: dynamics.tension.relaxation: expected a number between 0 and 1 (got -inf)"),
         ("steps: 5", "steps: .nan", ":3: steps: expected a whole number between 0 and 100000 (got nan)"),
         ("count: 6", "count: 6\n    map_size: .inf", ":7: world.generate.map_size: expected a finite number > 0 (got inf)"),

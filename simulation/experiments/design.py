@@ -8,6 +8,7 @@ in a deterministic order (the order Sobol and Morris analysis expect).
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,9 @@ def sample(design: Design, seed: int) -> DesignPoints:
         matrix = morris.sample(salib_problem(design), design.samples, num_levels=design.levels, seed=seed)
     else:  # pragma: no cover - the schema admits no other type
         raise ValueError(f"unknown design type {design.type!r}")
+    matrix = np.asarray(matrix, dtype=float)
+    if not np.isfinite(matrix).all():  # plan.check_size refuses ranges that overflow; this is the backstop
+        raise ValueError("the design sampled values that are not finite numbers")
     specs = list(design.parameters.values())
     rows = tuple(
         tuple(int(round(v)) if spec.integer else float(v) for v, spec in zip(row, specs))
@@ -80,7 +84,7 @@ def expected_size(design: Design) -> int:
     if design.type == "none":
         return 1
     if design.type == "grid":
-        return int(np.prod([len(spec.values) for spec in design.parameters.values()]))
+        return math.prod(len(spec.values) for spec in design.parameters.values())
     if design.type == "lhs":
         return design.samples
     if design.type == "sobol":

@@ -16,6 +16,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from simulation.errors import UserError
@@ -31,6 +32,16 @@ IN_FLIGHT_PER_WORKER = 2
 #: Environment set for worker processes: numerical libraries use one thread each.
 SINGLE_THREAD_ENV = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")}
 
+#: Workers allowed per core (``--workers``; docs/limits.md): above the core count is a
+#: warning, above this many per core an error.
+MAX_WORKERS_PER_CORE = 4
+#: Seconds to wait for a dask scheduler (checked before the results folder is created).
+CONNECT_TIMEOUT_S = 10.0
+#: Largest dask scheduler file read (it holds an address and a few settings).
+MAX_SCHEDULER_FILE_BYTES = 1024 * 1024
+#: Address schemes dask's comms understand.
+DASK_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
 OnDone = Callable[[Batch, list[dict[str, Any]]], None]
 OnError = Callable[[Batch, BaseException], None]
 
@@ -41,6 +52,65 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+def max_workers(cores: int) -> int:
+    """The most ``--workers`` accepted on ``cores`` cores."""
+    return MAX_WORKERS_PER_CORE * max(1, cores)
+
+
+class SchedulerLost(Exception):
+    """The dask scheduler went away during the sweep."""
+
+
+def scheduler_address(spec: ExecutorSpec) -> str | None:
+    """The scheduler address the options name (from ``--scheduler`` or the scheduler file),
+    checked for form; ``UserError`` for a bad address or an unreadable or malformed file."""
+    import json
+
+    from simulation.scenario_io import read_bounded
+
+    if spec.scheduler_file:
+        raw = read_bounded(Path(spec.scheduler_file), spec.scheduler_file, MAX_SCHEDULER_FILE_BYTES, "a dask scheduler")
+        try:
+            info = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):
+            info = None
+        if not isinstance(info, dict) or not isinstance(info.get("address"), str):
+            raise UserError("expected a dask scheduler file: JSON with the scheduler's \"address\" "
+                            "(as written by dask-scheduler --scheduler-file)", file=spec.scheduler_file)
+        address, origin = info["address"], f"the address in {spec.scheduler_file}"
+    elif spec.scheduler:
+        address, origin = spec.scheduler, "--scheduler"
+    else:
+        return None
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in DASK_SCHEMES or not rest or any(c.isspace() or ord(c) < 32 for c in address):
+        raise UserError(f"{origin}: {address[:80]!r} is not a dask scheduler address; expected e.g. tcp://host:8786 "
+                        f"(schemes: {', '.join(DASK_SCHEMES)})")
+    return address
+
+
+def check_scheduler(spec: ExecutorSpec, timeout: float | None = None) -> None:
+    """Connect to the dask scheduler the options name and disconnect: a bad address, a bad
+    scheduler file or a scheduler that does not answer is a ``UserError`` before anything
+    is written.  Nothing to do for the other executors or a local cluster."""
+    if spec.kind != "dask":
+        return
+    address = scheduler_address(spec)
+    if address is None:
+        return
+    from dask.distributed import Client
+
+    timeout = CONNECT_TIMEOUT_S if timeout is None else timeout
+    try:
+        client = Client(address, timeout=f"{timeout}s", set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 - dask raises OSError, TimeoutError, ValueError, ... for a bad scheduler
+        raise UserError(f"cannot reach the dask scheduler at {address} within {timeout:g} s ({type(exc).__name__}: "
+                        f"{str(exc).strip()[:200]}); expected a running scheduler (nothing was written)") from None
+    client.close()
 
 
 def runs_per_batch(n_runs: int, workers: int) -> int:
@@ -104,10 +174,11 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
                 try:
                     broken = _drain(pool, pending, in_flight, window, on_done, on_error)
                 except BaseException:
-                    # Ctrl-C: drop queued batches and wait for the workers, which got the same
-                    # SIGINT and stop at once (worker.run_batch), so that no record is written
-                    # after the manifest.  (A second shutdown call would not wait.)
-                    pool.shutdown(wait=True, cancel_futures=True)
+                    # Ctrl-C, SIGTERM, a full disk: drop queued batches, stop the workers at
+                    # once (a run cut short leaves only a temporary file, removed on resume)
+                    # and wait for them, so that no record is written after the manifest and
+                    # no worker outlives the sweep.
+                    _stop(pool)
                     raise
             if not broken:
                 return
@@ -117,6 +188,17 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued, terminate the workers and wait for them to end."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle on the workers
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _drain(pool: Any, pending: Iterator[Batch], in_flight: dict, window: int, on_done: OnDone, on_error: OnError) -> bool:
@@ -149,20 +231,17 @@ def _dask(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_erro
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
+    address = scheduler_address(spec)
     try:
-        if spec.scheduler:
-            client = Client(spec.scheduler, timeout=_CONNECT_TIMEOUT)
-        elif spec.scheduler_file:
-            if not os.path.exists(spec.scheduler_file):
-                raise UserError(f"scheduler file not found: {spec.scheduler_file}; expected the file written by the dask scheduler")
-            client = Client(scheduler_file=spec.scheduler_file, timeout=_CONNECT_TIMEOUT)
+        if address is not None:
+            client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
         else:
             cluster = LocalCluster(n_workers=spec.workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, host="127.0.0.1", env=SINGLE_THREAD_ENV)
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
-        where = spec.scheduler or spec.scheduler_file or "a local cluster"
-        raise UserError(f"cannot reach the dask scheduler ({exc}); expected a running scheduler at {where}") from None
+        where = address or "a local cluster"
+        raise SchedulerLost(f"cannot reach the dask scheduler at {where} ({type(exc).__name__}: {exc})") from None
     try:
         threads = sum(client.nthreads().values()) or 1
         window = max(1, threads * IN_FLIGHT_PER_WORKER)
@@ -183,23 +262,37 @@ def _dask(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_erro
         for _ in range(window):
             if not submit_next():
                 break
-        for future in queue:
-            batch = owner.pop(future.key)
-            if future.status == "finished":
-                on_done(batch, future.result())
-            else:
-                try:
-                    exc = future.exception()
-                except Exception as err:  # cancelled futures raise here
-                    exc = err
-                on_error(batch, exc)
-            future.release()
-            submit_next()
+        try:
+            for future in queue:
+                batch = owner.pop(future.key)
+                if future.status == "finished":
+                    on_done(batch, future.result())
+                else:
+                    try:
+                        exc = future.exception()
+                    except Exception as err:  # cancelled futures raise here
+                        exc = err
+                    if client.status in ("closed", "closing") or _is_connection_error(exc):
+                        raise SchedulerLost(f"lost the connection to the dask scheduler ({type(exc).__name__}: {exc})")
+                    on_error(batch, exc)
+                future.release()
+                submit_next()
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerLost(f"lost the connection to the dask scheduler ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise SchedulerLost(f"lost the connection to the dask scheduler ({type(exc).__name__}: {exc})") from None
+            raise
     finally:
-        client.close()
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001 - a client whose scheduler is gone may fail to close; nothing is lost
+            pass
         if cluster is not None:
             cluster.close()
 
 
-#: Seconds to wait for a dask scheduler before giving up with a message.
-_CONNECT_TIMEOUT = "30s"
+def _is_connection_error(exc: BaseException | None) -> bool:
+    """Whether dask failed because the scheduler is gone (closed client, closed comm)."""
+    names = {cls.__name__ for cls in type(exc).__mro__} if exc is not None else set()
+    return bool(names & {"ClosedClientError", "CommClosedError", "StreamClosedError", "CancelledError"})

@@ -7,6 +7,7 @@ same run ids, seeds and parameter values.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,13 @@ from simulation.errors import ScenarioError, UserError
 from simulation.experiments.design import DesignPoints, sample
 from simulation.experiments.schema import WORLD, ExperimentFile
 from simulation.experiments.seeds import design_seed, group_seeds, replication_seeds, seed_groups
+
+#: Size limits of one experiment (docs/limits.md), checked before anything is sampled or
+#: written: planning, the manifest and summary.csv grow with the number of runs.  A larger
+#: study is split into several experiments (e.g. by seed).
+MAX_REPLICATIONS = 10_000
+MAX_DESIGN_POINTS = 100_000
+MAX_RUNS = 100_000
 
 #: Minimum zero-padding of point and replication numbers in run ids (ids sort in plan order).
 POINT_DIGITS = 4
@@ -296,11 +304,37 @@ def check_metrics(source: ExperimentFile, scenario_texts: dict[str, str]) -> Non
             raise source.error(f"unknown {ref.scope if ref.scope == WORLD else 'institution'} metric {ref.metric!r}; expected one of {sorted(known)}", *loc)
 
 
+def check_size(source: ExperimentFile) -> None:
+    """Refuse an experiment over the size limits, or a sampled range whose width overflows,
+    before any point is drawn (the count comes from the design block alone)."""
+    from simulation.experiments.design import expected_size
+
+    exp = source.experiment
+    design = exp.design
+    if exp.replications > MAX_REPLICATIONS:
+        raise source.error(f"expected at most {MAX_REPLICATIONS:,} replications (got {exp.replications:,}; see docs/limits.md)", "replications")
+    if design.type not in ("none", "grid"):
+        for path, spec in design.parameters.items():
+            if not math.isfinite(spec.high - spec.low):
+                raise source.error(f"the range from {spec.low:g} to {spec.high:g} is too wide to sample (high - low overflows); "
+                                   "expected bounds whose difference is a finite number", "design", "parameters", path, "high")
+    points = expected_size(design)
+    if points > MAX_DESIGN_POINTS:
+        raise source.error(f"the {design.type} design has {points:,} points; expected at most {MAX_DESIGN_POINTS:,} (see docs/limits.md)",
+                           "design", "samples" if design.type != "grid" else "parameters")
+    runs = points * exp.replications * len(exp.scenarios)
+    if runs > MAX_RUNS:
+        raise source.error(f"{len(exp.scenarios)} scenario(s) x {points:,} design point(s) x {exp.replications:,} replication(s) "
+                           f"= {runs:,} runs; expected at most {MAX_RUNS:,} runs in one experiment (split it into several; "
+                           "see docs/limits.md)", "replications")
+
+
 def build_plan(source: ExperimentFile, scenario_dir: Path | None = None) -> Plan:
-    """Resolve scenarios, sample the design, spawn seeds and lay out the runs."""
+    """Check the size, resolve scenarios, sample the design, spawn seeds and lay out the runs."""
     exp = source.experiment
     from simulation.scenario_io import dump_resolved
 
+    check_size(source)
     scenarios = _resolve(source)
     texts = {label: dump_resolved(scenario, relative_to=scenario_dir) for label, scenario in scenarios.items()}
     dseed = design_seed(exp.seed)

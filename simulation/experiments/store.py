@@ -13,7 +13,12 @@ Layout (``results/<experiment>/``)::
 
 A run is complete when its record exists (it is written after the Parquet file).  A lock
 file created with ``O_EXCL`` keeps two sweeps out of one folder; a lock whose process is
-gone is taken over.  Nothing here deletes results unless the caller passed ``force``.
+gone is taken over.  Nothing here deletes results unless the caller passed ``force``, and
+then only the files the manifest names (``owned_files``): a folder counts as a results
+folder only if its manifest says so, a folder holding anything else is never written into
+or cleared, and nothing is deleted through a symbolic link.  Everything read back (the
+manifest, run records) is read within size limits, and run ids must have the form the tool
+generates, so a crafted manifest cannot name paths outside the folder.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import socket
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +45,22 @@ FIGURES_DIR = "figures"
 REPORT = "report.md"
 AGGREGATES = "aggregates.csv"
 LOCK = ".lock"
-#: Everything a sweep writes; ``--force`` removes these and nothing else.
-OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, MEMBERSHIPS_DIR, FIGURES_DIR, REPORT, AGGREGATES)
+MEMBERSHIPS_DIR = "memberships"
+#: Files a sweep or report writes at the top of a results folder.
+SCORES = "scores.csv"
+OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES)
+#: Folders they write; each holds only files whose names the manifest determines.
+OWNED_DIRS = (SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, MEMBERSHIPS_DIR)
+OWNED = (*OWNED_FILES, *OWNED_DIRS)
+#: Figure files ``report`` draws (``figures/<stem>.png`` and ``.svg``).
+FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.(png|svg|pdf)$")
+#: Scenario labels (as ``schema.NAME_PATTERN``) and the run ids ``plan.run_id`` makes from them.
+LABEL = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+LABEL_PATTERN = re.compile(rf"^{LABEL}$")
+RUN_ID_PATTERN = re.compile(rf"^{LABEL}-p[0-9]{{4,}}-r[0-9]{{3,}}$")
+#: Size limits of what is read back from a results folder (docs/limits.md).
+MAX_MANIFEST_BYTES = 256 * 1024 * 1024
+MAX_RECORD_BYTES = 1024 * 1024
 PARQUET_MAGIC = b"PAR1"
 #: A Parquet file ends with its footer's length (4 bytes, little-endian) and the magic.
 PARQUET_TAIL = 8
@@ -155,10 +176,11 @@ class ResultsFolder:
     @staticmethod
     def _lock_holder(lock: Path) -> dict[str, Any] | None:
         try:
-            return json.loads(lock.read_text())
+            holder = read_json_bounded(lock, MAX_RECORD_BYTES)
+            return holder if isinstance(holder, dict) else {}
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
+        except (OSError, UserError):
             # being written right now, or damaged; treat a damaged old lock as stale
             age = time.time() - lock.stat().st_mtime if lock.exists() else 0.0
             return None if age > 60 else {"pid": "?", "host": "?", "since": "just now"}
@@ -177,36 +199,103 @@ class ResultsFolder:
 
     # state -----------------------------------------------------------------------------
     def has_results(self) -> bool:
-        return self.root.is_dir() and any((self.root / name).exists() for name in OWNED)
+        """Whether the folder holds a sweep's results: its manifest says so."""
+        return os.path.lexists(self.manifest_path)
 
-    def clear(self) -> None:
-        """Remove what a sweep wrote (``--force``); other files in the folder are kept."""
-        import shutil
+    def foreign_entries(self, manifest: dict[str, Any] | None) -> list[str]:
+        """Entries of the folder this tool did not write (relative paths): anything but the
+        files ``manifest`` names (``owned_files``), lock and temporary files, and the folders
+        holding them.  Without a manifest only locks, temporaries and empty owned folders
+        are the tool's.  Symbolic links are never the tool's."""
+        owned = self.owned_files(manifest) if manifest is not None else set()
+        foreign: list[str] = []
+        for entry in sorted(os.listdir(self.root)) if self.root.is_dir() else ():
+            path = self.root / entry
+            if _is_temporary(entry) or entry == LOCK:
+                if not path.is_symlink():
+                    continue
+            if entry in OWNED_DIRS and path.is_dir() and not path.is_symlink():
+                for inner in sorted(os.listdir(path)):
+                    rel = f"{entry}/{inner}"
+                    inner_path = path / inner
+                    if _is_temporary(inner) and not inner_path.is_symlink():
+                        continue
+                    ours = rel in owned or (entry == FIGURES_DIR and manifest is not None and FIGURE_NAME.match(inner))
+                    if not ours or not _is_regular(inner_path):
+                        foreign.append(rel)
+                continue
+            if entry not in owned or not _is_regular(path):
+                foreign.append(entry)
+        return foreign
 
-        for name in OWNED:
-            target = self.root / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+    @staticmethod
+    def owned_files(manifest: dict[str, Any]) -> set[str]:
+        """The relative paths of every file a sweep of ``manifest`` writes (figures apart)."""
+        out = set(OWNED_FILES)
+        for label in manifest.get("scenarios", {}):
+            out.add(f"{SCENARIOS_DIR}/{label}.yaml")
+        for run in manifest.get("runs", []):
+            run_id = run["run_id"]
+            out.update({f"{RUNS_DIR}/{run_id}.json", f"{RUNS_DIR}/{run_id}.parquet", f"{MEMBERSHIPS_DIR}/{run_id}.parquet"})
+        return out
 
-    def remove_stale_temporaries(self) -> None:
-        """Delete temporary files of writers that are gone (a killed sweep's half-writes)."""
-        for folder in (self.root, self.runs_dir, self.root / MEMBERSHIPS_DIR):
-            if not folder.is_dir():
+    def check_foreign(self, manifest: dict[str, Any] | None) -> None:
+        """Refuse (``UserError``) a folder holding anything this tool did not write."""
+        foreign = self.foreign_entries(manifest)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            what = "results of this tool" if manifest is not None else "results of a sweep (it has no manifest.json)"
+            raise UserError(f"holds files that are not {what}: {shown}; a sweep writes only into a new or empty folder or one "
+                            "holding nothing but its results, and never deletes anything else, even with --force; "
+                            "expected another folder (--out DIR)", file=str(self.root))
+
+    def planned_removal(self, manifest: dict[str, Any]) -> list[Path]:
+        """What ``--force`` will delete: the manifest's files and figures that exist, as
+        regular files (never symbolic links); call ``check_foreign`` first."""
+        owned = self.owned_files(manifest)
+        out = []
+        for rel in sorted(owned):
+            path = self.root / rel
+            if _is_regular(path):
+                out.append(path)
+        figures = self.figures_dir
+        if figures.is_dir() and not figures.is_symlink():
+            out += [figures / n for n in sorted(os.listdir(figures)) if FIGURE_NAME.match(n) and _is_regular(figures / n)]
+        return out
+
+    def clear(self, files: list[Path]) -> None:
+        """Remove ``files`` (from ``planned_removal``), then the owned folders left empty;
+        other files in the folder are never touched, and no folder is removed whole."""
+        for path in files:
+            if _is_regular(path):  # checked again: never through a link
+                path.unlink()
+        self.remove_stale_temporaries()
+        for name in OWNED_DIRS:
+            folder = self.root / name
+            if folder.is_dir() and not folder.is_symlink() and not os.listdir(folder):
+                folder.rmdir()
+
+    def remove_stale_temporaries(self, *, mine: bool = False) -> None:
+        """Delete temporary files of writers that are gone (a killed sweep's half-writes);
+        ``mine``: also this process's own (after a failed write, e.g. a full disk)."""
+        for folder in (self.root, *(self.root / name for name in OWNED_DIRS)):
+            if not folder.is_dir() or folder.is_symlink():
                 continue
             for tmp in folder.glob(f".*{TMP_SUFFIX}"):
                 pid_text = tmp.name[: -len(TMP_SUFFIX)].rsplit(".", 1)[-1]
-                if not (pid_text.isdigit() and _pid_alive(int(pid_text))):
-                    tmp.unlink(missing_ok=True)
+                pid = int(pid_text) if pid_text.isdigit() else -1
+                if (mine and pid == os.getpid()) or not (pid > 0 and _pid_alive(pid)):
+                    tmp.unlink(missing_ok=True)  # unlinks a link itself, never its target
 
     def read_record(self, run_id: str) -> dict[str, Any] | None:
+        """A run's record, or ``None`` when it is missing or unreadable (then the run counts
+        as not done and ``--resume`` runs it again): read within ``MAX_RECORD_BYTES``, from a
+        regular file only."""
         try:
-            return json.loads(self.record_path(run_id).read_text())
-        except FileNotFoundError:
+            data = read_json_bounded(self.record_path(run_id), MAX_RECORD_BYTES)
+        except (FileNotFoundError, UserError):
             return None
-        except ValueError:
-            return None  # cannot happen with atomic writes; treat as not done
+        return data if isinstance(data, dict) else None
 
     def is_complete(self, run_id: str) -> bool:
         """A run counts as done when its record says ok and its time series is a whole
@@ -239,15 +328,11 @@ class ResultsFolder:
         if not self.root.is_dir():
             raise UserError("is a file, not a folder; expected a results folder written by 'alliance-sim sweep' (with its manifest.json)", file=str(self.root))
         try:
-            text = self.manifest_path.read_text(encoding="utf-8")
+            manifest = read_json_bounded(self.manifest_path, MAX_MANIFEST_BYTES)
         except FileNotFoundError:
             raise UserError("no manifest.json here; expected a results folder written by 'alliance-sim sweep'", file=str(self.root)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserError(f"cannot be read ({exc}); expected the manifest 'alliance-sim sweep' writes", file=str(self.manifest_path)) from None
-        try:
-            manifest = json.loads(text)
-        except ValueError as exc:
-            raise UserError(f"not valid JSON ({exc}); expected the manifest 'alliance-sim sweep' writes", file=str(self.manifest_path)) from None
+        except UserError as exc:
+            raise UserError(f"{exc.detail}; expected the manifest 'alliance-sim sweep' writes", file=str(self.manifest_path)) from None
         check_manifest(manifest, self.manifest_path)
         return manifest
 
@@ -303,6 +388,37 @@ class ResultsFolder:
             ])
 
 
+def _is_temporary(name: str) -> bool:
+    return name.startswith(".") and name.endswith(TMP_SUFFIX)
+
+
+def _is_regular(path: Path) -> bool:
+    """A regular file, not a symbolic link (``lstat``: links are never followed)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_json_bounded(path: Path, limit: int) -> Any:
+    """JSON from the regular file ``path`` within ``limit`` bytes; ``UserError`` for a file
+    too large, not regular, unreadable, not JSON or nested too deep.  ``FileNotFoundError``
+    passes through (callers decide what a missing file means)."""
+    from simulation.scenario_io import read_bounded
+
+    if not os.path.lexists(path):
+        raise FileNotFoundError(path)
+    raw = read_bounded(path, str(path), limit, "a JSON")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UserError("cannot be read as UTF-8 text", file=str(path)) from None
+    except RecursionError:
+        raise UserError("nested too deeply to be read", file=str(path)) from None
+    except ValueError as exc:
+        raise UserError(f"not valid JSON ({exc})", file=str(path)) from None
+
+
 def parquet_looks_whole(path: Path) -> bool:
     """True when ``path`` starts and ends with the Parquet magic bytes and its footer fits
     in the file: cheap enough for every run on ``--resume``, and false for a file cut short."""
@@ -356,9 +472,23 @@ def check_manifest(manifest: Any, path: Path) -> None:
     check(manifest, _MANIFEST_KEYS, "")
     for label, entry in manifest["scenarios"].items():
         check(entry, _SCENARIO_KEYS, f"scenarios.{label}")
+        if not LABEL_PATTERN.match(label) or entry["resolved"] != f"{SCENARIOS_DIR}/{label}.yaml":
+            damaged(path, f"scenarios.{label}", f"the scenario label {label[:80]!r} or its file {entry['resolved'][:80]!r} is not "
+                    f"one this tool writes (expected a label of letters, digits, '_', '.', '-' and {SCENARIOS_DIR}/<label>.yaml)")
     check(manifest["design"], _SAMPLED_KEYS.get(manifest["design"]["type"], {}), "design")
     for index, run in enumerate(manifest["runs"]):
         check(run, _RUN_KEYS, f"runs.{index}")
+        if not RUN_ID_PATTERN.match(run["run_id"]) or not run["run_id"].startswith(run["scenario"] + "-") \
+                or run["scenario"] not in manifest["scenarios"]:
+            damaged(path, f"runs.{index}.run_id", f"the run id {run['run_id'][:80]!r} is not one this tool generates "
+                    "(expected <scenario label>-p<point>-r<replication>, e.g. control-p0000-r000, of a listed scenario)")
+
+
+def damaged(path: Path, where: str, message: str) -> None:
+    """Refuse a manifest whose contents could not have been written by a sweep: paths
+    derived from it would not be safe to use."""
+    raise UserError(f"{message}; the results folder is damaged (restore it, or run the sweep again into a new folder)",
+                    file=str(path), path=where)
 
 
 def _cell(value: Any) -> str:

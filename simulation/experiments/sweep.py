@@ -10,18 +10,21 @@ the final manifest, (6) draw figures and the report.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import importlib.metadata
 import os
 import platform
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from simulation.errors import UserError
 from simulation.experiments.design import salib_problem
-from simulation.experiments.executors import ExecutorSpec, default_workers, execute, runs_per_batch
+from simulation.experiments.executors import (MAX_WORKERS_PER_CORE, ExecutorSpec, SchedulerLost, check_scheduler,
+                                              default_workers, execute, max_workers, runs_per_batch)
 from simulation.experiments.plan import Plan, Run, build_plan
 from simulation.experiments.progress import Progress
 from simulation.experiments.schema import load_experiment
@@ -50,12 +53,13 @@ class SweepResult:
     failed: int = 0
     executed: int = 0
     interrupted: bool = False
+    signal: int = signal.SIGINT
     failures: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return EXIT_INTERRUPTED
+            return 128 + int(self.signal)
         return EXIT_FAILED_RUNS if self.failed else EXIT_OK
 
 
@@ -189,7 +193,11 @@ def _final_runs(plan: Plan, folder: ResultsFolder, result: SweepResult) -> list[
     return entries
 
 
-def resolve_executor(executor: str | None, workers: int | None, scheduler: str | None, scheduler_file: str | None) -> ExecutorSpec:
+def resolve_executor(executor: str | None, workers: int | None, scheduler: str | None, scheduler_file: str | None,
+                     warn: Callable[[str], None] | None = None) -> ExecutorSpec:
+    """The executor the options ask for.  ``--workers`` above the cores this process may use
+    is a warning (``warn``), above ``MAX_WORKERS_PER_CORE`` times them an error: each worker
+    is a whole interpreter with its own memory, and workers beyond the cores only queue."""
     if workers is not None and workers < 1:
         raise UserError(f"--workers: expected a whole number >= 1 (got {workers})")
     kind = executor or ("dask" if scheduler or scheduler_file else "processes")
@@ -197,7 +205,20 @@ def resolve_executor(executor: str | None, workers: int | None, scheduler: str |
         raise UserError(f"--scheduler/--scheduler-file: expected --executor dask (got --executor {kind})")
     if kind == "serial":
         workers = 1
-    return ExecutorSpec(kind, workers or default_workers(), scheduler, scheduler_file)
+    cores = default_workers()
+    if workers is not None and not (scheduler or scheduler_file):
+        cap = max_workers(cores)
+        if workers > cap:
+            raise UserError(f"--workers {workers}: expected at most {cap} ({MAX_WORKERS_PER_CORE} per core; this machine lets "
+                            f"this process use {cores} core{'s' if cores != 1 else ''}; see docs/limits.md)")
+        if workers > cores and warn is not None:
+            warn(f"--workers {workers} is more than the {cores} core{'s' if cores != 1 else ''} this process may use; "
+                 "the extra workers only share them (and each takes its own memory)")
+    return ExecutorSpec(kind, workers or cores, scheduler, scheduler_file)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
 
 
 def sweep(
@@ -213,11 +234,17 @@ def sweep(
     run_function: str = DEFAULT_RUN_FUNCTION,
     progress: Progress | None = None,
     report: bool = True,
+    say: Callable[[str], None] = _say,
 ) -> SweepResult:
-    """Run an experiment into its results folder; see the module docstring for the order."""
+    """Run an experiment into its results folder; see the module docstring for the order.
+
+    Nothing is created before the inputs, the size limits and the scheduler connection are
+    checked.  The manifest is the first file written into the folder, so a sweep killed at
+    any later moment leaves a folder that ``--resume`` accepts.
+    """
     if resume and force:
         raise UserError("--resume and --force: expected at most one of them")
-    spec = resolve_executor(executor, workers, scheduler, scheduler_file)
+    spec = resolve_executor(executor, workers, scheduler, scheduler_file, warn=lambda text: say(f"warning: {text}"))
     source = load_experiment(experiment)
     folder = ResultsFolder(Path(out) if out is not None else DEFAULT_RESULTS_ROOT / source.experiment.name)
     folder.check_writable()
@@ -226,36 +253,15 @@ def sweep(
 
     check_observed(source, plan.scenario_data())  # the record the runs will be scored against
     fixed = plan_manifest(plan, folder)
+    check_scheduler(spec)  # before the folder exists, so a refused connection leaves nothing behind
+    _check_target(folder, resume=resume, force=force)  # read-only: nothing is created for a folder refused
     result = SweepResult(folder.root, total=len(plan.runs))
     with folder:
-        previous: dict[str, Any] = {}
-        if folder.has_results():
-            if force:
-                folder.clear()
-            elif resume:
-                try:
-                    previous = folder.read_manifest()
-                except UserError as exc:
-                    raise UserError(f"{exc.detail}; cannot resume from it (use --force to start again, or --out for a new folder)",
-                                    file=exc.file, line=exc.line, path=exc.path) from None
-                _check_resumable(previous, fixed, folder)
-                folder.remove_stale_temporaries()
-            else:
-                raise UserError("results already exist here; expected an empty or new folder "
-                                "(use --resume to finish them, --force to replace them, or --out for another folder)",
-                                file=str(folder.root))
-        folder.runs_dir.mkdir(parents=True, exist_ok=True)
-        folder.write_text(EXPERIMENT_COPY, source.text)
-        for label, text in plan.scenario_texts.items():
-            folder.write_text(f"{SCENARIOS_DIR}/{label}.yaml", text)
+        previous = _prepare(folder, fixed, resume=resume, force=force, say=say)
         session = {"started": _now(), "finished": None, "executor": spec.describe(), "run_function": run_function,
                    "argv": sys.argv[1:] if sys.argv and sys.argv[0].endswith("alliance-sim") else None}
         sessions = list(previous.get("sessions", [])) + [session]
         started = previous.get("started") or session["started"]
-        todo = [run for run in plan.runs if not folder.is_complete(run.run_id)]
-        size = runs_per_batch(len(todo), spec.workers if spec.kind != "serial" else 1)
-        session.update(runs_to_execute=len(todo), runs_per_batch=size)
-
         env = environment()
 
         def manifest(finished: str | None) -> dict[str, Any]:
@@ -264,7 +270,18 @@ def sweep(
             return {**fixed, "started": started, "finished": finished, "counts": counts, "sessions": sessions,
                     "environment": env, "runs": runs}
 
-        folder.write_manifest(manifest(None))
+        try:
+            # The manifest first: from here on the folder is a results folder that --resume accepts.
+            todo = [run for run in plan.runs if not folder.is_complete(run.run_id)]
+            size = runs_per_batch(len(todo), spec.workers if spec.kind != "serial" else 1)
+            session.update(runs_to_execute=len(todo), runs_per_batch=size)
+            folder.write_manifest(manifest(None))
+            folder.runs_dir.mkdir(parents=True, exist_ok=True)
+            folder.write_text(EXPERIMENT_COPY, source.text)
+            for label, text in plan.scenario_texts.items():
+                folder.write_text(f"{SCENARIOS_DIR}/{label}.yaml", text)
+        except OSError as exc:
+            raise _write_failure(folder, exc, plan, experiment, out) from None
         progress = progress or Progress(quiet=True)
         progress.start(source.experiment.name, total=len(plan.runs), done=len(plan.runs) - len(todo))
 
@@ -276,6 +293,9 @@ def sweep(
         def on_error(batch: Batch, exc: BaseException) -> None:
             # The batch died as a whole (crashed worker, lost connection): record its
             # unfinished runs as failed so the sweep goes on and --resume retries them.
+            # A full disk stops the sweep instead: every later run would fail the same way.
+            if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+                raise exc
             for run in batch.runs:
                 if folder.read_record(run.run_id) is None:
                     record = {"run_id": run.run_id, "scenario": run.scenario, "point": run.point, "replication": run.replication,
@@ -286,16 +306,32 @@ def sweep(
                 result.executed += 1
                 progress.update(failed=True)
 
+        failure: UserError | None = None
         try:
             execute(list(_batches(plan, todo, folder, size, run_function)), spec, on_done, on_error)
+        except Interrupted as exc:
+            result.interrupted = True
+            result.signal = exc.signal
         except KeyboardInterrupt:
             result.interrupted = True
+        except OSError as exc:
+            failure = _write_failure(folder, exc, plan, experiment, out)
+        except SchedulerLost as exc:
+            failure = UserError(f"{exc}; the runs finished so far are stored; when the scheduler is back, finish with: "
+                                f"{resume_command(experiment, folder, out)}", file=str(folder.root))
         finally:
             progress.close()
             session["finished"] = _now()
-            folder.write_summary((run_entry(plan, r) for r in plan.runs), list(plan.points.columns),
-                                 [m.column for m in source.experiment.summary.metrics])
-            folder.write_manifest(manifest(None if result.interrupted else session["finished"]))
+            try:
+                folder.remove_stale_temporaries(mine=True)
+                folder.write_summary((run_entry(plan, r) for r in plan.runs), list(plan.points.columns),
+                                     [m.column for m in source.experiment.summary.metrics])
+                folder.write_manifest(manifest(None if result.interrupted or failure else session["finished"]))
+            except OSError as exc:  # the disk is still full: the manifest on disk is the last whole one
+                folder.remove_stale_temporaries(mine=True)
+                failure = failure or _write_failure(folder, exc, plan, experiment, out)
+        if failure is not None:
+            raise failure
     if report and not result.interrupted:
         from simulation.experiments.report import build_report
 
@@ -303,16 +339,123 @@ def sweep(
     return result
 
 
+#: errno values that mean "no room left": a full disk, a quota, a file-size limit.
+DISK_FULL = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EFBIG") if hasattr(errno, name))
+
+
+def resume_command(experiment: str | Path, folder: ResultsFolder, out: str | Path | None) -> str:
+    return f"alliance-sim sweep {experiment} --resume" + (f" --out {out}" if out is not None else "")
+
+
+def _write_failure(folder: ResultsFolder, exc: OSError, plan: Plan, experiment: str | Path, out: str | Path | None) -> UserError:
+    """One message for a write that failed (a full disk above all): the folder, what it still
+    needs (estimated from the runs stored so far) and how to go on.  Temporary files are
+    removed first."""
+    folder.remove_stale_temporaries(mine=True)
+    if exc.errno not in DISK_FULL:
+        return UserError(f"cannot write the results ({exc.strerror or exc}: {exc.filename or folder.root}); expected a writable "
+                         f"folder; the runs stored so far are kept; finish with: {resume_command(experiment, folder, out)}",
+                         file=str(folder.root))
+    stored, size = 0, 0
+    for run in plan.runs:
+        try:
+            size += folder.timeseries_path(run.run_id).stat().st_size + folder.record_path(run.run_id).stat().st_size
+            stored += 1
+        except OSError:
+            continue
+    left = len(plan.runs) - stored
+    need = f"about {(size / stored * left + 1e6) / 1e6:,.0f} MB more" if stored else "more space"
+    return UserError(f"the disk is full ({exc.strerror or exc}); {stored} of {len(plan.runs)} runs are stored and the "
+                     f"{left} left need {need}; free space, then finish with: {resume_command(experiment, folder, out)}",
+                     file=str(folder.root))
+
+
+def _check_target(folder: ResultsFolder, *, resume: bool, force: bool) -> None:
+    """Refuse a folder this sweep must not write into, before anything is created: one
+    holding anything but a sweep's results (a repository, scenarios/, experiments/, ...)."""
+    if not folder.root.is_dir():
+        return
+    manifest = _read_manifest(folder, resume=resume) if folder.has_results() and (force or resume) else None
+    if folder.has_results() and not (force or resume):
+        raise UserError("results already exist here; expected an empty or new folder "
+                        "(use --resume to finish them, --force to replace them, or --out for another folder)",
+                        file=str(folder.root))
+    folder.check_foreign(manifest)
+
+
+def _prepare(folder: ResultsFolder, fixed: dict[str, Any], *, resume: bool, force: bool,
+             say: Callable[[str], None]) -> dict[str, Any]:
+    """Under the lock: check the folder again, clear it (``--force``, only the manifest's own
+    files, after saying which) or read the manifest to resume; return the previous manifest."""
+    if not folder.has_results():
+        folder.check_foreign(None)
+        folder.remove_stale_temporaries()
+        return {}
+    if force:
+        old = _read_manifest(folder, resume=False)
+        folder.check_foreign(old)
+        files = folder.planned_removal(old)
+        runs = sum(1 for p in files if p.parent == folder.runs_dir and p.suffix == ".json")
+        names = sorted({p.relative_to(folder.root).parts[0] for p in files})
+        say(f"--force: replacing the results in {folder.root}: {len(files)} file(s) the manifest names "
+            f"({runs} run record(s); in {', '.join(names)}); nothing else is touched")
+        folder.clear(files)
+        return {}
+    if resume:
+        previous = _read_manifest(folder, resume=True)
+        _check_resumable(previous, fixed, folder)
+        folder.remove_stale_temporaries()
+        return previous
+    raise UserError("results already exist here; expected an empty or new folder "
+                    "(use --resume to finish them, --force to replace them, or --out for another folder)",
+                    file=str(folder.root))
+
+
+def _read_manifest(folder: ResultsFolder, *, resume: bool) -> dict[str, Any]:
+    """The manifest, for ``--resume`` or ``--force``: a damaged one refuses both (without it
+    nothing tells which files are the sweep's)."""
+    try:
+        return folder.read_manifest()
+    except UserError as exc:
+        what = "cannot resume from it" if resume else "so --force cannot tell which files the sweep wrote"
+        raise UserError(f"{exc.detail}; {what} (delete the folder yourself if it holds nothing else you need, "
+                        "or use --out for a new folder)", file=exc.file, line=exc.line, path=exc.path) from None
+
+
+class Interrupted(KeyboardInterrupt):
+    """A termination signal (SIGTERM) handled like Ctrl-C: stop, store, say how to resume."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(signal_number)
+        self.signal = signal_number
+
+
 def sweep_command(experiment: str, *, executor: str | None, workers: int | None, scheduler: str | None,
                   scheduler_file: str | None, resume: bool, force: bool, out: str | None) -> int:
-    """The CLI handler: a progress bar on a terminal, plain lines otherwise; exit code per outcome."""
-    progress = Progress(quiet=False)
-    result = sweep(experiment, executor=executor, workers=workers, scheduler=scheduler, scheduler_file=scheduler_file,
-                   resume=resume, force=force, out=out, progress=progress)
+    """The CLI handler: a progress bar on a terminal, plain lines otherwise; exit code per outcome.
+
+    SIGTERM is handled like SIGINT (workers stopped, the manifest written, the resume command
+    printed), with the exit code 143 the shell expects."""
+    def terminate(signal_number: int, frame: Any) -> None:
+        raise Interrupted(signal_number)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        progress = Progress(quiet=False)
+        result = sweep(experiment, executor=executor, workers=workers, scheduler=scheduler, scheduler_file=scheduler_file,
+                       resume=resume, force=force, out=out, progress=progress)
+    except Interrupted as exc:  # before the folder was written: nothing to resume
+        print("terminated", file=sys.stderr)
+        return 128 + exc.signal
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     stream = sys.stderr
-    if result.interrupted:
+    if result.interrupted and result.ok + result.failed == result.total:  # stopped after the last run finished
+        print(f"interrupted after every run was stored ({result.ok} ok, {result.failed} failed) in {result.folder}; "
+              f"draw the report with: alliance-sim report {result.folder}", file=stream)
+    elif result.interrupted:
         print(f"interrupted: {result.ok} of {result.total} runs stored in {result.folder}; "
-              f"finish with: alliance-sim sweep {experiment} --resume" + (f" --out {out}" if out else ""), file=stream)
+              f"finish with: {resume_command(experiment, ResultsFolder(result.folder), out)}", file=stream)
     elif result.failed:
         shown = ", ".join(result.failures[:5]) + (" ..." if len(result.failures) > 5 else "")
         print(f"{result.failed} of {result.total} runs failed ({shown}); errors and seeds are in "
@@ -322,4 +465,4 @@ def sweep_command(experiment: str, *, executor: str | None, workers: int | None,
     return result.exit_code
 
 
-__all__ = ["sweep", "sweep_command", "SweepResult", "resolve_executor"]
+__all__ = ["sweep", "sweep_command", "SweepResult", "resolve_executor", "Interrupted"]

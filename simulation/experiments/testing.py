@@ -36,3 +36,13 @@ def slow_run(scenario: Scenario, *, seed: int | None = None) -> pd.DataFrame:
     """The real model, plus a fixed pause."""
     time.sleep(SLOW_RUN_S)
     return _real(scenario, seed)
+
+
+def non_finite_run(scenario: Scenario, *, seed: int | None = None) -> pd.DataFrame:
+    """The real model, except that worlds of ``FAILING_STATE_COUNT`` states report an
+    infinite ``mean_tension`` at their last step (a run whose summary is not finite)."""
+    table = _real(scenario, seed)
+    if scenario.world.generate.count == FAILING_STATE_COUNT:
+        last = (table["metric"] == "mean_tension") & (table["step"] == table["step"].max())
+        table.loc[last, "value"] = float("inf")
+    return table

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.experiments.schema import MetricRef
+from simulation.finite import require_finite_summary
 
 #: The model entry point, named by import path so workers import it themselves.
 #: It returns a ``RunOutput`` (time series and membership record) or, for a custom
@@ -258,6 +259,7 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
             raw, members = raw.timeseries, raw.memberships
         series = timeseries_table(raw, run)
         summary = summarise(series, batch.summary, batch.window, batch.statistic)
+        require_finite_summary(summary)  # an infinite value fails this run, not its batch
         payload = parquet_bytes(series)
         members_payload = None if members is None else parquet_bytes(memberships_table(members, run))
     except Exception as exc:  # a failing run is data, not a reason to stop the sweep

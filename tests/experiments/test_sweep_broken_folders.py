@@ -116,7 +116,7 @@ def test_settings_refused_today_stay_readable_in_old_results(copy):
 def test_resume_from_a_damaged_manifest_is_refused(copy, capsys):
     (copy / "manifest.json").write_text("[]")
     err = _fails(capsys, "sweep", str(copy.parent / "broken.yaml"), "--out", str(copy), "--resume", "--executor", "serial")
-    assert "manifest.json" in err and "--force" in err
+    assert "manifest.json" in err and "cannot resume" in err and "--out" in err
 
 
 def test_a_truncated_run_file_is_named_and_resume_runs_it_again(copy, capsys):

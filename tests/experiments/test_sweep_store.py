@@ -30,10 +30,14 @@ def test_force_replaces_only_what_a_sweep_wrote(make_experiment, tmp_path):
     sweep(make_experiment(), out=out, executor="serial", report=False)
     (out / "runs" / "stray.json").write_text("{}")
     (out / "NOTES.txt").write_text("mine")
+    with pytest.raises(UserError, match="NOTES.txt, runs/stray.json"):  # a folder holding anything else is refused
+        sweep(make_experiment(replications=2), out=out, executor="serial", force=True, report=False)
+    assert (out / "NOTES.txt").read_text() == "mine" and len(list((out / "runs").glob("*.parquet"))) == 6
+    (out / "runs" / "stray.json").unlink()
+    (out / "NOTES.txt").unlink()
     result = sweep(make_experiment(replications=2), out=out, executor="serial", force=True, report=False)
-    assert result.ok == 4 and not (out / "runs" / "stray.json").exists()
-    assert (out / "NOTES.txt").read_text() == "mine"
-    assert len(list((out / "runs").glob("*.parquet"))) == 4
+    assert result.ok == 4
+    assert len(list((out / "runs").glob("*.parquet"))) == 4  # the old runs the manifest named are gone
 
 
 def test_a_live_lock_keeps_a_second_sweep_out(make_experiment, tmp_path):
