@@ -815,8 +815,13 @@ def _absolute_data_file(raw: str, source: ScenarioSource, key: str) -> str:
     if not path.is_absolute():
         path = (source.base_dir or Path.cwd()) / path
     path = Path(os.path.abspath(path))
-    if not path.is_file():
+    if not path.exists():
         raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", key)
+    if not path.is_file():
+        raise source.error(f"{path} is not a regular file (a folder, device or pipe); expected a CSV file", key)
+    if path.stat().st_size > MAX_DISTANCE_FILE_BYTES:
+        raise source.error(f"{path} is {path.stat().st_size:,} bytes; expected a data file of at most "
+                           f"{MAX_DISTANCE_FILE_BYTES:,} bytes (see docs/limits.md)", key)
     return str(path)
 
 
@@ -871,22 +876,7 @@ def _resolve_distance_file(scenario: Scenario, source: ScenarioSource) -> Scenar
     raw = scenario.world.distance_file
     if raw is None:
         return scenario
-    except ValidationError as exc:  # every problem, one line each (simulation.errors.several)
-        groups = error_groups(exc.errors(), lambda e: _locate(tuple(e["loc"])).path)
-        raise several([_validation_message(g, source) for g in groups]) from None
-    _check_world_size(scenario, source)
-    return _resolve_forcing_file(_resolve_distance_file(scenario, source), source)
-
-
-def _absolute_data_file(raw: str, source: ScenarioSource, key: str) -> str:
-    """A data file named in the scenario, made absolute (relative to the scenario's folder); it must exist."""
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = (source.base_dir or Path.cwd()) / path
-    path = Path(os.path.abspath(path))
-    if not path.is_file():
-        raise source.error(f"no such file: {path} (relative paths are relative to the scenario file's folder)", key)
-    return str(path)
+    world = scenario.world.model_copy(update={"distance_file": _absolute_data_file(raw, source, "world.distance_file")})
     return scenario.model_copy(update={"world": world})
 
 

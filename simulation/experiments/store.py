@@ -45,7 +45,6 @@ FIGURES_DIR = "figures"
 REPORT = "report.md"
 AGGREGATES = "aggregates.csv"
 LOCK = ".lock"
-MEMBERSHIPS_DIR = "memberships"
 #: Files a sweep or report writes at the top of a results folder.
 SCORES = "scores.csv"
 OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES)
