@@ -30,7 +30,7 @@ import numpy as np
 from pyabc.sampler import MappingSampler
 
 from simulation.errors import UserError
-from simulation.experiments.executors import SINGLE_THREAD_ENV, _CONNECT_TIMEOUT, _pool_context
+from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, _pool_context
 
 #: Child stream of the root seed used by the sampler's tasks (the model seeds use another path).
 SAMPLER_STREAM = 7
@@ -134,11 +134,11 @@ def open_mapper(kind: str, workers: int, scheduler: str | None = None, scheduler
         cluster = None
         try:
             if scheduler:
-                client = Client(scheduler, timeout=_CONNECT_TIMEOUT)
+                client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
             elif scheduler_file:
                 if not os.path.exists(scheduler_file):
                     raise UserError(f"scheduler file not found: {scheduler_file}; expected the file written by the dask scheduler")
-                client = Client(scheduler_file=scheduler_file, timeout=_CONNECT_TIMEOUT)
+                client = Client(scheduler_file=scheduler_file, timeout=f"{CONNECT_TIMEOUT_S}s")
             else:
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                        host="127.0.0.1", env=SINGLE_THREAD_ENV)
