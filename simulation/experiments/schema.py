@@ -208,10 +208,14 @@ class ScenarioEntry(Frozen):
 
     @model_serializer(mode="wrap")
     def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """A plain entry is stored as its path, as it was written (older manifests stay equal)."""
-        if self.label is None and not self.overrides:
+        """A plain entry is stored as its path, as it was written, and an empty ``include`` is
+        left out (older manifests stay equal)."""
+        if self.label is None and not self.overrides and not self.include:
             return self.file
-        return handler(self)
+        data = handler(self)
+        if not self.include and isinstance(data, dict):
+            data.pop("include", None)
+        return data
 
     @property
     def name(self) -> str:
@@ -242,6 +246,14 @@ class Observed(Frozen):
         "scenarios/data/observed_disputes.csv), relative to the experiment file; scores the runs' dispute rates too")
     targets: Targets | None = Field(None, description="mark each institution's scores met or missed against these thresholds "
                                     "(targets.csv and the report's Targets section); {} takes the defaults")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_targets(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """No ``targets`` key when there are none (older manifests stay equal)."""
+        data = handler(self)
+        if self.targets is None and isinstance(data, dict):
+            data.pop("targets", None)
+        return data
 
 
 class Experiment(Frozen):
