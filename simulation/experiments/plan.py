@@ -98,6 +98,24 @@ def _overrides(pairs: dict[str, Any], where: tuple[Any, ...]) -> list[tuple[Any,
     return out
 
 
+def _included(source: ExperimentFile, index: int) -> list[tuple[Any, tuple[Any, ...]]]:
+    """The overlays a scenario entry includes (``include:``, relative to the experiment file),
+    read as scenario files read theirs (``scenario_io``), each value blamed on the entry's line."""
+    from simulation.scenario_io import ScenarioSource, _included_overrides
+
+    paths = source.experiment.scenarios[index].include
+    if not paths:
+        return []
+    where = ScenarioSource(file=str(source.path), base_dir=source.path.parent)
+    where.lines = {("include", i): source.line("scenarios", index, "include", i) for i in range(len(paths))}
+    where.lines[("include",)] = source.line("scenarios", index, "include")
+    try:
+        found = _included_overrides({"include": list(paths)}, where, source.path)
+    except ScenarioError as exc:
+        raise source.error(exc.detail, "scenarios", index, "include") from None
+    return [(o, ("scenarios", index, "include")) for o in found]
+
+
 def _blame(exc: ScenarioError, overrides: list[tuple[Any, tuple[Any, ...]]]) -> tuple[Any, ...] | None:
     """The experiment-file key path of the override an error names (``(from ...)``/``(after ...)``)."""
     for override, loc in reversed(overrides):
@@ -149,7 +167,7 @@ def _resolve(source: ExperimentFile) -> dict[str, Any]:
         if not path.is_file():
             what = "is a folder" if path.is_dir() else "not found"
             raise source.error(f"scenario file {what}: {path}; expected a scenario file, relative to the experiment file", *at_entry)
-        own = _overrides(dict(entry.overrides), ("scenarios", index, "overrides"))
+        own = _included(source, index) + _overrides(dict(entry.overrides), ("scenarios", index, "overrides"))
         overrides = common + own
         try:
             scenarios[label] = _load_checked(path, [o for o, _ in overrides])

@@ -215,6 +215,9 @@ class ScenarioEntry(Frozen):
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="dotted path -> value for this scenario only, applied after the experiment's "
         "overrides and steps, before the design point")
+    include: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="overlay files (dotted path -> value, e.g. a calibration's overlay.yaml), relative to "
+        "the experiment file, applied to this scenario after the experiment's overrides and before the entry's own overrides")
 
     @model_validator(mode="before")
     @classmethod
@@ -222,7 +225,7 @@ class ScenarioEntry(Frozen):
         if isinstance(value, str):
             return {"file": value}
         if not isinstance(value, dict):
-            raise ValueError("expected a scenario file path, or a mapping with keys file, label, overrides")
+            raise ValueError("expected a scenario file path, or a mapping with keys file, label, include, overrides")
         return value
 
     @model_validator(mode="after")
@@ -233,15 +236,29 @@ class ScenarioEntry(Frozen):
 
     @model_serializer(mode="wrap")
     def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """A plain entry is stored as its path, as it was written (older manifests stay equal)."""
-        if self.label is None and not self.overrides:
+        """A plain entry is stored as its path, as it was written, and an empty ``include`` is
+        left out (older manifests stay equal)."""
+        if self.label is None and not self.overrides and not self.include:
             return self.file
-        return handler(self)
+        data = handler(self)
+        if not self.include and isinstance(data, dict):
+            data.pop("include", None)
+        return data
 
     @property
     def name(self) -> str:
         """The label: given, or the file stem."""
         return self.label if self.label is not None else Path(self.file).stem
+
+
+class Targets(Frozen):
+    """Thresholds a hindcast is marked against (simulation/history/targets.py); null skips one.
+    Defaults: the out-of-sample targets of the issue "Membership that matches history"."""
+
+    coverage90: Annotated[float, Field(ge=0, le=1)] | None = Field(0.8, description="min share of the years an institution exists in the record with its size inside the runs' 5-95% band")
+    exits_per_decade: Annotated[float, Field(ge=0)] | None = Field(0.5, description="max mean member exits per decade of the runs")
+    join_auc: Annotated[float, Field(ge=0, le=1)] | None = Field(0.85, description="min per-state accession AUC")
+    join_brier_beats_baselines: bool = Field(True, description="the accession Brier score must be below both baselines'")
 
 
 class Observed(Frozen):
@@ -255,6 +272,16 @@ class Observed(Frozen):
     disputes: Annotated[str, Field(min_length=1)] | None = Field(
         None, description="CSV of observed dispute onset rates by year and scope (year, scope, dyads, onset_dyads, rate_per_1000; "
         "scenarios/data/observed_disputes.csv), relative to the experiment file; scores the runs' dispute rates too")
+    targets: Targets | None = Field(None, description="mark each institution's scores met or missed against these thresholds "
+                                    "(targets.csv and the report's Targets section); {} takes the defaults")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_targets(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """No ``targets`` key when there are none (older manifests stay equal)."""
+        data = handler(self)
+        if self.targets is None and isinstance(data, dict):
+            data.pop("targets", None)
+        return data
 
 
 class Experiment(Frozen):
@@ -390,4 +417,4 @@ def _check_labels(experiment: Experiment, path: Path, lines: dict[KeyPath, int])
 
 
 __all__ = ["Experiment", "ExperimentFile", "ScenarioEntry", "Design", "Parameter", "Summary", "MetricRef", "Figure", "Analysis",
-           "Observed", "load_experiment", "WORLD", "SCOPE_SEPARATOR"]
+           "Observed", "Targets", "load_experiment", "WORLD", "SCOPE_SEPARATOR"]

@@ -332,7 +332,15 @@ def against_the_record(root: Path, manifest: dict[str, Any], experiment: Any) ->
         return ""
     write_scores(result, Path(root))
     drawn = figures.draw(result, Path(root) / "figures", experiment.name)
-    return report_section(result, Path(root), drawn)
+    section = report_section(result, Path(root), drawn)
+    if experiment.observed.targets is not None:
+        from simulation.experiments.worker import atomic_write
+        from simulation.history import targets
+
+        table = targets.evaluate(result.scored, experiment.observed.targets)
+        atomic_write(Path(root) / targets.TARGETS_CSV, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        section = "\n\n".join([section, targets.section(table)])
+    return section
 
 
 __all__ = ["SCORES_CSV", "HindcastScores", "Scored", "against_the_record", "check_observed", "score_results", "select_institutions",
