@@ -44,7 +44,10 @@ def review(model: "AllianceModel", *, decide: bool = True) -> None:
     draws and changes nothing but tenure.
     """
     _decide(model, decide)
-    model.tenure = persistence.advance_tenure(model.tenure, np.column_stack([k.members for k in model.institutions]))
+    members = np.zeros(model.tenure.shape, dtype=bool)
+    for c, k in enumerate(model.institutions):
+        members[:, c] = k.members
+    model.tenure = persistence.advance_tenure(model.tenure, members)
 
 
 def _decide(model: "AllianceModel", decide: bool) -> None:

@@ -208,3 +208,11 @@ def test_a_leader_that_values_nothing_leaves_and_the_strongest_member_leads():
                 left += 1
                 assert atl.leader is not None and atl.members[atl.leader]
     assert left > 0
+
+
+def test_a_world_without_institutions_runs_with_every_history_switch_on():
+    """No institution at all (the control): the per-institution state has no columns."""
+    m = run([f"mechanisms.{s}=true" for s in ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost",
+                                                "commitments", "growth_trends", "leader_exit", "leader_succession")],
+            institutions={}, steps=3)
+    assert m.tenure.shape == (m.n, 0) and m.trust.shape == (m.n, 0)
