@@ -278,6 +278,8 @@ def _enter(model, s: Scheduled) -> None:
     model.governance[i] = ev.governance
     model.stability[i] = ev.governance if ev.stability is None else ev.stability
     model.policy[i] = model.enter_policy[s.number]
+    if ev.growth_trend is not None:
+        model.growth_trend[i] = ev.growth_trend
     model.threat[i] = 0.0
     model.grievance[i] = 0.0
     model.forced_crisis[i] = False

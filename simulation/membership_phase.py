@@ -1,9 +1,12 @@
 """Phase 8: states review their memberships and leave or join (docs/ODD.md, process step 8).
 
 The utilities and the choice rule are pure functions in ``simulation.mechanisms.membership``;
-this module gathers their inputs from the model and applies the choices through
-``simulation.roster`` (so each change is in the membership record).  Only states in the
-world take part.  The draws are made whatever happens (common random numbers).
+the history mechanisms (accession by consent, regional eligibility, persistent views, exit
+cost, leader exit and succession) are applied in a fixed order by
+``simulation.mechanisms.review``.  This module gathers their inputs from the model and
+applies the choices through ``simulation.roster`` (so each change, and each application and
+refusal, is in the membership record).  Only states in the world take part.  The draws are
+made whatever happens (common random numbers).
 """
 
 from __future__ import annotations
@@ -12,25 +15,54 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation import roster
-from simulation.mechanisms import membership
+from simulation import regions, roster
+from simulation.mechanisms import membership, persistence
+from simulation.mechanisms import review as history_review
 
 if TYPE_CHECKING:  # pragma: no cover
     from simulation.model import AllianceModel
+    from simulation.world import WorldArrays
+
+
+def setup(model: "AllianceModel", world: "WorldArrays") -> None:
+    """The per-state x institution state the membership mechanisms keep (columns in the order
+    of ``model.institutions``): regional eligibility, years of unbroken membership, trust in
+    each alliance's word (phase 6), and each institution's views (empty until the first review)."""
+    k = len(model.institutions)
+    model.eligible = np.ones((model.n, k), dtype=bool)
+    for c, inst in enumerate(model.institutions):
+        model.eligible[:, c] = regions.eligibility_mask(world.region, model.config.institutions[inst.name].eligible_regions)
+    model.tenure = np.zeros((model.n, k), dtype=np.int64)
+    model.trust = np.ones((model.n, k))
+    model.views = {}
 
 
 def review(model: "AllianceModel", *, decide: bool = True) -> None:
-    """Reviewing states weigh every live institution, then leave or join.
+    """Reviewing states weigh every live institution, then leave or join; tenure advances.
 
     ``decide=False`` (history mode ``imposed``, or the membership switch off) makes the
-    draws and changes nothing.
+    draws and changes nothing but tenure.
     """
+    _decide(model, decide)
+    members = np.zeros(model.tenure.shape, dtype=bool)
+    for c, k in enumerate(model.institutions):
+        members[:, c] = k.members
+    model.tenure = persistence.advance_tenure(model.tenure, members)
+
+
+def _decide(model: "AllianceModel", decide: bool) -> None:
     w = model.dynamics.membership
+    mech = model.mechanisms
     draws = model.streams["membership"].random(model.n)
-    views = {k.name: w.utility_noise * model.view_streams[k.name].standard_normal(model.n) for k in model.institutions}
+    for k in model.institutions:
+        shocks = model.view_streams[k.name].standard_normal(model.n)
+        model.views[k.name] = history_review.next_views(model.views.get(k.name), shocks, persistent=mech.view_persistence, w=w)
     live = model.alive()
     if not decide or not live:
         return
+    for k in live:
+        if k.hegemonic:
+            k.leader = history_review.new_leader(k, model.capability, left=False, succession=mech.leader_succession)
     reviewing = (draws < w.review_rate) | model.tally.crises
     if not model.all_active:
         reviewing &= model.active
@@ -56,15 +88,25 @@ def review(model: "AllianceModel", *, decide: bool = True) -> None:
             util[:, c] = membership.dialogue_utility(w, k.params, k.chi, model.dynamics.tension.relaxation, threat=model.threat[rows], demand=demand)
             centre = model.regime[k.members].mean()
             admissible[:, c] = np.abs(model.regime[rows] - centre) < k.params["admission_distance"]
-    util += np.column_stack([views[k.name][rows] for k in live])
-    hegemonic = np.array([k.hegemonic for k in live])
-    leave, join = membership.choose(
-        util, member, admissible, forced, locked, hegemonic,
-        join_threshold=w.join_threshold, leave_threshold=w.leave_threshold, max_memberships=w.max_memberships,
+    views = np.column_stack([model.views[k.name][rows] for k in live])
+    cols = [model.institutions.index(k) for k in live]
+    # Every state's security demand, which the incumbents and a leader weigh: only when needed.
+    z_all = membership.security_demand(model.tension, model.proximity_active) if (mech.accession_consent or mech.leader_exit) else None
+    d = history_review.review(
+        rows, util, views, member, admissible, forced, locked, live, w, mech,
+        tenure=model.tenure[:, cols], trust=model.trust[:, cols], eligible=model.eligible[:, cols],
+        capability=model.capability, tension=model.tension, proximity=model.proximity_active, regime=model.regime,
+        threat=model.threat, demand=z_all, relaxation=model.dynamics.tension.relaxation,
     )
+    applied_rows, applied_cols = d.applied
+    refused = set(zip(*(a.tolist() for a in d.refused)))
     for c, k in enumerate(live):
-        roster.leave(model, k, rows[leave[:, c]])
-        roster.join(model, k, rows[join == c])
+        roster.leave(model, k, rows[d.leave[:, c]])
+        if mech.accession_consent:
+            idx = applied_rows[applied_cols == c]
+            roster.applications(model, k, idx, np.array([(i, c) not in refused for i in idx.tolist()], dtype=bool))
+        else:
+            roster.join(model, k, rows[d.join == c])
 
 
-__all__ = ["review"]
+__all__ = ["review", "setup"]

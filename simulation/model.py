@@ -29,7 +29,7 @@ from simulation.agents import State
 from simulation.dyads import intra_dyads
 from simulation.errors import ScenarioError
 from simulation.institutions import MIN_SIZE, InstitutionState, pull_toward
-from simulation.mechanisms import capability, conflict, internal, tension, threats
+from simulation.mechanisms import capability, capability_trends, commitments, conflict, internal, tension, threats
 from simulation.record import MembershipLog
 from simulation.scenario import Dynamics, Hegemonic, Scenario
 from simulation.world import build_world, resolve, select_founders
@@ -94,6 +94,9 @@ class AllianceModel(mesa.Model):
             name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(STREAMS), *name.encode())))
             for name in scenario.institutions
         }
+        # Allies' answers to calls (mechanisms.commitments) have their own stream, drawn every
+        # step; it is not one of STREAMS, so adding it changed no other stream's seed.
+        self.commit_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(8,)))
 
         world = build_world(scenario, self.streams["world"])
         self.names = world.names
@@ -106,6 +109,7 @@ class AllianceModel(mesa.Model):
         self.stability = world.stability
         self.policy = world.policy
         self.location = world.location
+        self.growth_trend = world.growth_trend
         self.threat = np.zeros(self.n)
         self.grievance = np.zeros(self.n)
         self.proximity = world.proximity
@@ -125,6 +129,7 @@ class AllianceModel(mesa.Model):
 
         self.dormant = events.founded_later(scenario)
         self.institutions = self._found_institutions(world)
+        membership_phase.setup(self, world)
         self.events = events.resolve(self)
         self.forced_crisis = np.zeros(self.n, dtype=bool)
         # Single precision: tension is a bounded index in [0, 1] updated by a contracting
@@ -321,7 +326,7 @@ class AllianceModel(mesa.Model):
         np.add.at(hurt, ci, p.stability_loss)
         np.add.at(hurt, cj, p.stability_loss)
         self.stability = np.clip(self.stability - hurt, 0.0, 1.0)
-        conflict.entrap(self.tension, ci, cj, [(k.members, k.params["entrapment"]) for k in hegemons])
+        self.answer_calls(ci, cj, hegemons)
 
         intra = conflict.shared(i, j, [(k.members, 1.0) for k in self.alive()]) > 0
         self.tally.intra_dyads = intra_dyads([k.members for k in self.alive()])
@@ -329,17 +334,37 @@ class AllianceModel(mesa.Model):
         self.tally.disputes_intra, self.tally.conflicts_intra = int(intra.sum()), int((intra & escalate).sum())
         self.tally.dispute_pairs, self.tally.conflict_pairs = (i, j), (ci, cj)
 
+    def answer_calls(self, ci: np.ndarray, cj: np.ndarray, hegemons: list[InstitutionState]) -> None:
+        """Phase 6, end: allies of members at war with outsiders are entrapped; with
+        commitments on, each ally honours the call with probability reliability (joiners fight
+        and are entrapped) and trust in the alliance falls with abandonment and entrapment."""
+        draws = self.commit_rng.random(self.n)
+        if not self.mechanisms.commitments:
+            conflict.entrap(self.tension, ci, cj, [(k.members, k.params["entrapment"]) for k in hegemons])
+            return
+        w = self.dynamics.membership
+        cols = [self.institutions.index(k) for k in hegemons]
+        self.capability, trust = commitments.respond(
+            ci, cj, [(k.members, k.params) for k in hegemons], draws, self.capability, self.tension,
+            [self.trust[:, c] for c in cols], abandonment=w.abandonment_loss, entrapment_loss=w.entrapment_loss, recovery=w.trust_recovery,
+        )
+        for c, t in zip(cols, trust):
+            self.trust[:, c] = t
+
     def grow_capability(self) -> None:
-        """Phase 7: noisy growth, less the burden of commitments."""
+        """Phase 7: noisy growth at the world mean plus each state's own trend (growth_trends),
+        less the burden of commitments."""
         p = self.dynamics.capability
         shocks = self.streams["capability"].standard_normal(self.n)
         burden = sum((k.members * k.params["burden"] for k in self.alive()), np.zeros(self.n))
-        self.capability = capability.grow(self.capability, shocks, burden, mean=p.growth_mean, sd=p.growth_sd)
+        trends = self.growth_trend if self.mechanisms.growth_trends and self.mechanisms.capability_growth else None
+        mean = capability_trends.growth_means(p.growth_mean, trends)
+        self.capability = capability.grow(self.capability, shocks, burden, mean=mean, sd=p.growth_sd)
 
     def decide_memberships(self) -> None:
-        """Phase 8: reviewing states weigh every institution, then leave or join (not in
-        history mode imposed, where memberships follow the record); too-small institutions
-        dissolve."""
+        """Phase 8: leaders may be succeeded; reviewing states weigh every institution, then
+        leave, join or apply (not in history mode imposed, where memberships follow the
+        record); too-small institutions dissolve."""
         membership_phase.review(self, decide=self.decides_memberships)
         roster.dissolve_small(self)
 

@@ -15,8 +15,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 MEMBERSHIP_COLUMNS = ("step", "year", "state", "institution", "change")
-#: The kinds of change (issue 8 adds ``apply`` and ``refused``).
-CHANGES = ("join", "leave", "found", "dissolve", "enter", "exit")
+#: The kinds of change; ``apply`` and ``refused`` are applications under accession by consent
+#: (an ``apply`` row is followed by the applicant's ``join`` or ``refused`` row).
+CHANGES = ("join", "leave", "found", "dissolve", "enter", "exit", "apply", "refused")
 
 
 class MembershipLog:

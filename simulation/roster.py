@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from simulation.institutions import MIN_SIZE
+from simulation.mechanisms import leadership
 
 if TYPE_CHECKING:  # pragma: no cover
     from simulation.institutions import InstitutionState
@@ -30,7 +31,10 @@ def join(model, inst: "InstitutionState", idx: Iterable[int] | np.ndarray) -> No
 
 
 def leave(model, inst: "InstitutionState", idx: Iterable[int] | np.ndarray) -> None:
-    """Members ``idx`` leave ``inst``; leaving a hegemonic alliance clears their grievance."""
+    """Members ``idx`` leave ``inst``; leaving a hegemonic alliance clears their grievance.
+
+    A leader that leaves (mechanisms.leader_exit, or a state that became leader by succession
+    and then exits the world) hands the alliance to the strongest remaining member."""
     idx = np.asarray(idx, dtype=np.intp)
     if not len(idx):
         return
@@ -38,8 +42,23 @@ def leave(model, inst: "InstitutionState", idx: Iterable[int] | np.ndarray) -> N
     inst.exits += len(idx)
     if inst.hegemonic:
         model.grievance[idx] = 0.0
+        if inst.leader is not None and inst.leader in idx.tolist():
+            inst.leader = leadership.after_exit(inst.members, model.capability)
     for i in idx.tolist():
         model.membership_log.add(model.steps, "leave", state=model.names[i], institution=inst.name)
+
+
+def applications(model, inst: "InstitutionState", idx: Iterable[int] | np.ndarray, accepted: np.ndarray) -> None:
+    """Applications of states ``idx`` to ``inst`` under accession by consent: an ``apply`` row
+    each, then the accepted ones join (``join`` rows) and the rest get a ``refused`` row."""
+    idx = np.asarray(idx, dtype=np.intp)
+    if not len(idx):
+        return
+    for i in idx.tolist():
+        model.membership_log.add(model.steps, "apply", state=model.names[i], institution=inst.name)
+    join(model, inst, idx[accepted])
+    for i in idx[~accepted].tolist():
+        model.membership_log.add(model.steps, "refused", state=model.names[i], institution=inst.name)
 
 
 def found(model, inst: "InstitutionState") -> None:
@@ -98,4 +117,4 @@ def forced_join(model, inst: "InstitutionState", i: int) -> None:
     join(model, inst, [i])
 
 
-__all__ = ["dissolve", "dissolve_small", "forced_join", "found", "join", "leave", "room_for"]
+__all__ = ["applications", "dissolve", "dissolve_small", "forced_join", "found", "join", "leave", "room_for"]

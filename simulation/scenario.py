@@ -481,6 +481,8 @@ class EnterEvent(_Event):
     stability: Unit | None = Field(None, description="internal stability h on entry; default: equal to governance")
     location: tuple[float, float] | None = Field(None, description="capital position (x, y) in km; needed for a new state unless the world has a distance file")
     policy: tuple[Unit, ...] | None = Field(None, description="foreign-policy position f on entry; default drawn (after every other draw of the world)")
+    region: RegionName | None = Field(None, description="region for institutions' eligible_regions (simulation/regions.py); a state keeps the region of its first entry that gives one; default none: outside every region")
+    growth_trend: Annotated[float, Field(ge=-1.0, le=1.0)] | None = Field(None, description="own yearly log-growth relative to the world from entry on (mechanisms.growth_trends); default: the trend it had, 0 for a new state")
 
 
 class ExitEvent(_Event):

@@ -40,6 +40,8 @@ class WorldArrays:
     active: np.ndarray = None  # bool: False for the slots of states that enter later
     enter_policy: dict[int, np.ndarray] = None  # event number -> policy on entry
     forcing: Forcing | None = None  # yearly capability and regime (history.forcing_file)
+    region: list[str | None] = None  # eligibility region (simulation/regions.py); None for generated states
+    growth_trend: np.ndarray = None  # own yearly log-growth relative to the world; 0 where none is given
 
     @property
     def n(self) -> int:
@@ -121,6 +123,9 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
             first_entry[ev.state] = (n, ev)
     new = list(first_entry.values())
     names = names + [ev.state for _, ev in new]
+    region = [s.region for s in listed] + [None] * n_gen + [_first_given(enters, ev.state, "region") for _, ev in new]
+    trend = [s.growth_trend for s in listed] + [None] * n_gen + [_first_given(enters, ev.state, "growth_trend") for _, ev in new]
+    growth_trend = np.array([0.0 if b is None else b for b in trend], dtype=float)
     active = np.ones(len(names), dtype=bool)
     active[len(names) - len(new):] = False
     if new:
@@ -175,7 +180,15 @@ def build_world(scenario: Scenario, rng: np.random.Generator) -> WorldArrays:
         active=active,
         enter_policy=enter_policy,
         forcing=forcing,
+        region=region,
+        growth_trend=growth_trend,
     )
+
+
+def _first_given(enters: list[tuple[int, EnterEvent]], state: str, key: str):
+    """The first value of ``key`` that the enter events of ``state`` give (None if none does):
+    a slot keeps one region and starts with one trend however often its state re-enters."""
+    return next((getattr(ev, key) for _, ev in enters if ev.state == state and getattr(ev, key) is not None), None)
 
 
 def initial_policy(regime: np.ndarray, noise: np.ndarray, loading: float) -> np.ndarray:

@@ -456,9 +456,17 @@ def test_succession_rule():
     assert leadership.strongest(tie, np.array([2.0, 2.0, 1.0, 5.0])) == 0
 
 
-# ====================================================================== not yet in the step
+# ====================================================================== the history switches
 NEW_SWITCHES = ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost",
                 "commitments", "growth_trends", "leader_exit", "leader_succession")
+# Neutral values (the same as ZERO_PARAMS of tests/test_metamorphic.py, which checks each alone).
+NEUTRAL = [
+    "institutions.Atlantic.params.veto_threshold=-1e9", "institutions.Atlantic.params.approval_threshold=-1e9",
+    "institutions.Concord.params.veto_threshold=-1e9", "dynamics.membership.view_persistence=0",
+    "dynamics.membership.exit_cost=0", "institutions.Atlantic.params.reliability=1", "institutions.Atlantic.params.ally_loss=0",
+    "dynamics.membership.abandonment_loss=0", "dynamics.membership.entrapment_loss=0",
+    "dynamics.membership.leadership_value=1e9", "institutions.Atlantic.params.succession_ratio=1e9",
+]
 
 
 def test_new_switches_are_off_by_default():
@@ -467,13 +475,19 @@ def test_new_switches_are_off_by_default():
     assert set(NEW_SWITCHES) <= set(Mechanisms.model_fields)
 
 
-def test_new_switches_change_nothing_until_wired_into_the_step():
-    """Turning them all on changes no number yet.  When a mechanism is wired into the model this
-    test fails: move its switch into ZERO_PARAMS of tests/test_metamorphic.py (with its zero
-    parameters) and out of NEW_SWITCHES here."""
+def test_all_history_switches_on_with_neutral_parameters_change_nothing():
+    """All wired into the step together: with neutral parameters, switching them all on gives
+    exactly the run with them off (the defaults of generated worlds)."""
+    base = scenario({"Atlantic": ATLANTIC, "Concord": CONCORD}, steps=15, overrides=NEUTRAL)
+    on = scenario({"Atlantic": ATLANTIC, "Concord": CONCORD}, steps=15, overrides=NEUTRAL + [f"mechanisms.{s}=true" for s in NEW_SWITCHES])
+    assert run_scenario(on, seed=2).to_csv(index=False) == run_scenario(base, seed=2).to_csv(index=False)
+
+
+def test_all_history_switches_on_with_their_defaults_change_the_run():
+    """Control for the test above: with default parameters they do act."""
     base = scenario({"Atlantic": ATLANTIC, "Concord": CONCORD}, steps=15)
     on = scenario({"Atlantic": ATLANTIC, "Concord": CONCORD}, steps=15, overrides=[f"mechanisms.{s}=true" for s in NEW_SWITCHES])
-    assert run_scenario(on, seed=2).to_csv(index=False) == run_scenario(base, seed=2).to_csv(index=False)
+    assert run_scenario(on, seed=2).to_csv(index=False) != run_scenario(base, seed=2).to_csv(index=False)
 
 
 # ====================================================================== the review entry point

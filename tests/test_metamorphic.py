@@ -183,7 +183,28 @@ ZERO_PARAMS = {
     "burden": [f"{A}.burden=0", f"{C}.burden=0"],
     # No review happens at all: none at random and no crisis forcing one.
     "membership": [f"{D}.membership.review_rate=0", f"{D}.internal.crisis_base=0"],
+    # The history mechanisms (off by default): the values under which each, switched on, does nothing.
+    "accession_consent": [f"{A}.veto_threshold=-1e9", f"{A}.approval_threshold=-1e9", f"{C}.veto_threshold=-1e9"],
+    "eligibility_regions": [],  # no institution lists eligible_regions: open to every region
+    "view_persistence": [f"{D}.membership.view_persistence=0"],
+    "exit_cost": [f"{D}.membership.exit_cost=0"],
+    "commitments": [f"{A}.reliability=1", f"{A}.ally_loss=0", f"{D}.membership.abandonment_loss=0", f"{D}.membership.entrapment_loss=0"],
+    "growth_trends": [],  # generated states have no growth_trend (0)
+    "leader_exit": [f"{D}.membership.leadership_value=1e9"],
+    "leader_succession": [f"{A}.succession_ratio=1e9"],
 }
+# What a switch needs, beyond its defaults, to act in these generated worlds at all.
+ENABLING = {
+    "eligibility_regions": ["institutions.Atlantic.eligible_regions=[Europe]"],
+    # A leader that values command over its followers weighs its alliance far above leaving.
+    "leader_exit": [f"{D}.membership.leadership_value=0", f"{D}.membership.protection_cost=5"],
+    "growth_trends": ["world.states=[{name: Riser, capability: 1.0, regime: 0.5, location: [5000, 5000], growth_trend: 0.05}]"],
+}
+
+
+def flipped(switch: str) -> str:
+    """The override that turns a switch away from its default (off for most, on for the history ones)."""
+    return f"mechanisms.{switch}={'false' if Mechanisms.model_fields[switch].default else 'true'}"
 
 
 def csv(overrides, seed=1) -> str:
@@ -191,20 +212,21 @@ def csv(overrides, seed=1) -> str:
 
 
 def test_every_switch_has_a_zero_parameter_equivalent_listed():
-    """Adding a switch to ``Mechanisms`` without a metamorphic test here fails.  The switches of
-    the history membership mechanisms (off by default) are not in the step yet; until each is
-    wired in, tests/test_membership_mechanisms.py checks it changes nothing."""
-    assert set(ZERO_PARAMS) | set(NEW_SWITCHES) == set(Mechanisms.model_fields)
+    """Adding a switch to ``Mechanisms`` without a metamorphic test here fails (the history
+    switches of tests/test_membership_mechanisms.py included: all are wired into the step)."""
+    assert set(ZERO_PARAMS) == set(Mechanisms.model_fields)
+    assert set(NEW_SWITCHES) <= set(ZERO_PARAMS)
 
 
 @pytest.mark.parametrize("switch", sorted(ZERO_PARAMS))
-def test_switch_off_changes_nothing_when_its_parameters_are_zero(switch):
-    """With the mechanism's parameters already 0, turning its switch off gives byte-identical results."""
+def test_switch_changes_nothing_when_its_parameters_are_neutral(switch):
+    """With the mechanism's parameters at their neutral values, flipping its switch (off for a
+    mechanism on by default, on for a history mechanism) gives byte-identical results."""
     zero = ZERO_PARAMS[switch]
-    assert csv(zero) == csv(zero + [f"mechanisms.{switch}=false"])
+    assert csv(zero) == csv(zero + [flipped(switch)])
 
 
-@pytest.mark.parametrize("switch", sorted(set(ZERO_PARAMS) - {"membership"}))
+@pytest.mark.parametrize("switch", sorted(s for s in set(ZERO_PARAMS) - {"membership"} if Mechanisms.model_fields[s].default))
 def test_switch_off_equals_setting_its_parameters_to_zero(switch):
     """Switching a mechanism off is the same run as setting its parameters to 0 (defaults otherwise)."""
     assert csv([f"mechanisms.{switch}=false"]) == csv(ZERO_PARAMS[switch])
@@ -212,8 +234,9 @@ def test_switch_off_equals_setting_its_parameters_to_zero(switch):
 
 @pytest.mark.parametrize("switch", sorted(ZERO_PARAMS))
 def test_every_switch_is_wired_in(switch):
-    """With default parameters, switching the mechanism off changes the run for some seed (1-4)."""
-    assert any(csv([f"mechanisms.{switch}=false"], seed) != csv([], seed) for seed in (1, 2, 3, 4))
+    """With default parameters, flipping the switch changes the run for some seed (1-4)."""
+    extra = ENABLING.get(switch, [])
+    assert any(csv(extra + [flipped(switch)], seed) != csv(extra, seed) for seed in (1, 2, 3, 4))
 
 
 def test_membership_switch_off_equals_no_reviews_and_keeps_founders():

@@ -44,8 +44,11 @@ import pandas as pd
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[2]))  # the project root, for simulation.*
 import crosswalk  # noqa: E402
 import events as ev  # noqa: E402
+from simulation import regions  # noqa: E402
+from simulation.mechanisms import capability_trends  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent
 SCENARIO_DIR = DATA_DIR.parent
@@ -67,9 +70,20 @@ STATES_LAST, NMC_LAST, POLITY_LAST = 2016, 2016, 2018
 # The membership record (observed_memberships.csv) runs to this year.
 RECORD_LAST = 2024
 
-# Regions by COW code range (the COW list numbers states by region).
-REGIONS = [(2, 165, "Americas"), (200, 399, "Europe"), (400, 626, "Africa"),
-           (630, 698, "Middle East"), (700, 899, "Asia"), (900, 999, "Oceania")]
+# Regions by COW code range (the COW list numbers states by region), for the regional median of
+# Polity: the canonical table of simulation/regions.py.  The eligibility region written for each
+# state (``region``, for the institutions' ``eligible_regions``) is regions.region_of, which
+# refines it (North/Latin America; Turkey in Europe).
+REGIONS = list(regions.COW_RANGES)
+# Growth trends (simulation/mechanisms/capability_trends.py): OLS slope of log CINC over the
+# TREND_WINDOW (10) most recent years up to the year of the data that are not years of world war
+# (1939-1945), shrunk toward the mean.  For a 1948 start that is 1932-1938 and 1946-1948: the
+# three post-war years alone are demobilisation (UK -21 %/yr, USSR +14 %/yr), not a trend.
+TREND_WAR_YEARS = range(1939, 1946)
+MIN_TREND_YEAR = 1816  # the first NMC year
+# The mechanisms a historical world switches on (docs/ODD.md, "Membership (issue: history)").
+HISTORY_MECHANISMS = ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost", "commitments",
+                      "growth_trends", "leader_exit", "leader_succession")
 
 # Governance proxy g from Polity `durable` (years since the last regime transition):
 #   g = G_MIN + (G_MAX - G_MIN) * min(1, ln(1 + D) / ln(1 + D_REF))
@@ -128,6 +142,14 @@ def region_of(ccode: int) -> str:
     fail(f"ccode {ccode} in no region")
 
 
+def growth_trends(raw: "Raw", ccodes, year: int) -> dict[int, float]:
+    """b_i for each state ``ccodes`` from NMC up to ``year`` (capped at the last NMC year):
+    capability_trends.fit_growth_trends over every state with data in the window, war years
+    left out, rounded to 6 decimals.  A state without enough years of its own gets the mean."""
+    trend, target = raw.trend_fit(min(year, NMC_LAST))
+    return {int(c): round(float(trend.get(int(c), target)), 6) + 0.0 for c in ccodes}
+
+
 def fmt_float(x: float) -> str:
     """Shortest round-tripping form, always read back by YAML 1.1 as a float."""
     s = repr(float(x))
@@ -162,6 +184,22 @@ class Raw:
         self.memberships = ev.load_memberships(raw)
         self.name_of = dict(zip(s.ccode, s.stateabb))
         self._present: dict[int, set[int]] = {}
+        self._trends: dict[int, tuple[dict[int, float], float]] = {}
+
+    def trend_fit(self, year: int) -> tuple[dict[int, float], float]:
+        """Shrunk growth trends by ccode over the TREND_WINDOW most recent years up to ``year``
+        that are not war years (TREND_WAR_YEARS), and their mean (cached per year)."""
+        if year not in self._trends:
+            years = [y for y in range(year, MIN_TREND_YEAR - 1, -1) if y not in TREND_WAR_YEARS][:capability_trends.TREND_WINDOW]
+            nmc = self.nmc[self.nmc.year.isin(years)]
+            table = nmc.pivot_table(index="ccode", columns="year", values="cinc", aggfunc="first")
+            values = table.to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.where(values > 0, np.log(np.where(values > 0, values, 1.0)), np.nan)
+            slope, se = capability_trends.ols_slopes(logs, table.columns.to_numpy())
+            trend, target, _ = capability_trends.shrink(slope, se)
+            self._trends[year] = (dict(zip(table.index.astype(int).tolist(), trend.tolist())), target)
+        return self._trends[year]
 
     def spells_on(self, year: int) -> pd.DataFrame:
         """Spells covering 31 December of ``year`` (the 2016 list for later years: no change is known)."""
@@ -405,15 +443,20 @@ def institution_lines(blocks: list[dict]) -> list[str]:
         if b.get("leader"):
             L.append(f"    leader: {b['leader']}")
         L += [f"    description: {b['description']}", f"    founders: [{', '.join(b['founders'])}]"]
+        if b["name"] in regions.TREATY_REGIONS:
+            L.append(f"    eligible_regions: [{', '.join(regions.TREATY_REGIONS[b['name']])}]  # simulation/regions.py")
     return L
 
 
 def write_scenario(path: Path, *, header, name, description, seed, steps, history, distance_rel, df,
-                   rivalries, blocks, event_lines) -> None:
+                   rivalries, blocks, event_lines, mechanisms=()) -> None:
     L = [f"# {line}".rstrip() for line in header]
     L += [f"name: {name}", f"description: {description}", f"seed: {seed}", f"steps: {steps}"]
     if history:
         L += ["history:"] + [f"  {k}: {v}" for k, v in history.items()]
+    if mechanisms:
+        L += ["mechanisms:  # the membership mechanisms of docs/ODD.md, 'Membership (issue: history)'"]
+        L += [f"  {m}: true" for m in mechanisms]
     L += [
         "world:",
         f"  distance_file: {distance_rel}",
@@ -421,7 +464,8 @@ def write_scenario(path: Path, *, header, name, description, seed, steps, histor
     ]
     for r in df.itertuples():
         L.append(f"    - {{name: {r.name}, capability: {fmt_float(r.cinc)}, regime: {fmt_float(r.regime)}, "
-                 f"sovereignty: {fmt_float(r.sovereignty)}, governance: {fmt_float(r.governance)}}}")
+                 f"sovereignty: {fmt_float(r.sovereignty)}, governance: {fmt_float(r.governance)}, "
+                 f"region: {regions.region_of(int(r.ccode))}, growth_trend: {fmt_float(r.growth_trend)}}}")
     L.append("rivalries:  # source in scenarios/data/rivalries.csv" if rivalries else "rivalries: []")
     for a, b, k, src in rivalries:
         L.append(f"  - {{a: {a}, b: {b}, intensity: {fmt_float(k)}}}  # {src}")
@@ -554,6 +598,8 @@ def build_static(args, raw: Raw) -> None:
     out_scenario = args.out_scenario or SCENARIO_DIR / default_name
 
     df = year_table(raw, year, args.sovereignty_rule)
+    trend = growth_trends(raw, df.ccode, year)
+    df["growth_trend"] = df.ccode.map(trend)
     dist, proxies = build_distances(df, raw)
     system = dict(zip(df.ccode, df.name))
     blocks, counts, missing, passed = [], [], [], False
@@ -619,7 +665,7 @@ def build_static(args, raw: Raw) -> None:
                    description=f"The state system of {year} (COW) with CINC capabilities, Polity5 regimes and capital "
                    f"distances; {phrase(names_only)} with their members as of {myear}.",
                    seed=args.seed, steps=args.steps if args.steps is not None else 50, history=None,
-                   distance_rel=distance_rel, df=states, rivalries=rivalries, blocks=blocks, event_lines=[])
+                   distance_rel=distance_rel, df=df, rivalries=rivalries, blocks=blocks, event_lines=[])
 
     print(f"states: {len(states)}; polity2 imputed: {n_imp_pol}; durable not observed: "
           f"{int((states.durable_flag != 'observed').sum())}; distance pairs imputed: {n_imp_dist} "
@@ -644,6 +690,7 @@ def build_history(args, raw: Raw) -> None:
     for y, t in tables.items():
         t["year"] = y
     df = tables[start]
+    df["growth_trend"] = df.ccode.map(growth_trends(raw, df.ccode, start))
     ever = pd.concat([t[["name", "ccode"]] for t in tables.values()]).drop_duplicates("ccode").sort_values("ccode")
     dist, proxies = build_distances(ever, raw)
     source_of = {c: (f"proxy:{proxies[c]}" if c in proxies else "capdist") for c in ever.ccode}
@@ -682,7 +729,7 @@ def build_history(args, raw: Raw) -> None:
         t = tables[year]
         r = t[t.ccode == cc].iloc[0]
         return {"name": r["name"], "capability": r.cinc, "regime": r.regime, "sovereignty": r.sovereignty,
-                "governance": r.governance,
+                "governance": r.governance, "region": regions.region_of(int(cc)), "growth_trend": growth_trends(raw, [cc], year)[int(cc)],
                 "data": f"CINC of {r.cinc_year}, polity2 of {r.polity_year} ({r.polity_flag}), durable {r.durable_flag}"}
 
     event_lines, counts = ev.build_events(start_year=start, end_year=end, spells=raw.states, present=raw.present,
@@ -751,7 +798,7 @@ def build_history(args, raw: Raw) -> None:
                          f"and capital distances, with {phrase([ARTICLE[n] + n for n in inst_names])}; "
                          "states, institutions and memberships change by scheduled events from the record.",
                          seed=args.seed, steps=end - start, history=history, distance_rel=rel(dist_path), df=df,
-                         rivalries=rivalries, blocks=blocks, event_lines=event_lines)
+                         rivalries=rivalries, blocks=blocks, event_lines=event_lines, mechanisms=HISTORY_MECHANISMS)
     replay(doc, record, start, end)
 
     print(f"{first}-{end}: step 0 = 31 Dec {start}: {len(df)} states; entering {n_enter}, leaving {n_exit}; "
