@@ -465,7 +465,7 @@ NEUTRAL = [
     "institutions.Concord.params.veto_threshold=-1e9", "dynamics.membership.view_persistence=0",
     "dynamics.membership.exit_cost=0", "institutions.Atlantic.params.reliability=1", "institutions.Atlantic.params.ally_loss=0",
     "dynamics.membership.abandonment_loss=0", "dynamics.membership.entrapment_loss=0",
-    "dynamics.membership.leadership_value=1e9", "institutions.Atlantic.params.succession_ratio=1e9",
+    "dynamics.membership.leadership_value=1e6", "institutions.Atlantic.params.succession_ratio=1e9",
 ]
 
 

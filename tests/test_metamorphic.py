@@ -190,7 +190,7 @@ ZERO_PARAMS = {
     "exit_cost": [f"{D}.membership.exit_cost=0"],
     "commitments": [f"{A}.reliability=1", f"{A}.ally_loss=0", f"{D}.membership.abandonment_loss=0", f"{D}.membership.entrapment_loss=0"],
     "growth_trends": [],  # generated states have no growth_trend (0)
-    "leader_exit": [f"{D}.membership.leadership_value=1e9"],
+    "leader_exit": [f"{D}.membership.leadership_value=1e6"],
     "leader_succession": [f"{A}.succession_ratio=1e9"],
 }
 # What a switch needs, beyond its defaults, to act in these generated worlds at all.
