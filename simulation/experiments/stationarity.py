@@ -9,6 +9,8 @@ metrics the confidence interval of the drift (second half minus first) excludes 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from typing import Any
 
 import numpy as np
@@ -125,13 +127,35 @@ def _num(value: float) -> str:
     return "–" if value is None or not np.isfinite(value) else f"{value:.4g}"
 
 
+#: The check's table, kept beside summary.csv so that a folder without per-run files (a fresh
+#: clone) still reports it identically.
+BURNIN_CSV = "burnin.csv"
+
+
+def stored_check(results: StoredResults) -> pd.DataFrame:
+    """``check(results)``, written to ``burnin.csv``; read back from it when the runs' time
+    series are not in the folder (empty when neither is there)."""
+    from simulation.experiments.worker import atomic_write
+
+    path = Path(results.folder.root) / BURNIN_CSV
+    table = check(results)
+    if not table.empty:
+        atomic_write(path, table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        return table
+    if not path.is_file():
+        return table
+    stored = pd.read_csv(path, dtype={"scenario": str, "metric": str}, keep_default_na=False, na_values=[""])
+    agree = stored["agree"].map(lambda v: None if pd.isna(v) else str(v) == "True").astype(object)
+    return stored.assign(agree=agree, point=stored["point"].astype(int), n=stored["n"].astype(int))[COLUMNS]
+
+
 def section(results: StoredResults) -> str:
     """The report's "Burn-in check" section (Markdown), with its verdict first."""
     title = "## Burn-in check: the two halves of the summary window"
     if results.ok().empty:
         return ""
     skipped = [ref.column for ref in results.metrics if ref not in _checked(results)]
-    table = check(results)
+    table = stored_check(results)
     how = (f"Each run's mean over the first half of its summary window is compared with its mean over the second "
            f"half (paired run by run; {results.confidence:.0%} t-interval of the drift, second half minus first). "
            "A summary describes a settled state only where the interval includes 0.")
@@ -164,4 +188,4 @@ def section(results: StoredResults) -> str:
     return f"{title}\n\n{verdict}\n\n{how}{pooled}\n\n" + "\n".join(lines)
 
 
-__all__ = ["window_steps", "halves", "run_halves", "check", "section"]
+__all__ = ["BURNIN_CSV", "window_steps", "halves", "run_halves", "check", "section", "stored_check"]

@@ -47,7 +47,8 @@ AGGREGATES = "aggregates.csv"
 LOCK = ".lock"
 #: Files a sweep or report writes at the top of a results folder.
 SCORES = "scores.csv"
-OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES)
+BURNIN = "burnin.csv"
+OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES, BURNIN)
 #: Folders they write; each holds only files whose names the manifest determines.
 OWNED_DIRS = (SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, MEMBERSHIPS_DIR)
 OWNED = (*OWNED_FILES, *OWNED_DIRS)

@@ -56,6 +56,12 @@ def test_report_on_a_clone_without_runs_redraws_every_figure_identically(swept, 
     again = read_bytes(clone, "report.md", "figures/*", "summary.csv", "aggregates.csv")
     # report.md names its folder in the commands it gives; a clone has the same path.
     again["report.md"] = again["report.md"].replace(str(clone.parent).encode(), str(swept.parent).encode())
+    for name in first:  # a readable diff of the first differing file
+        if again.get(name) != first[name] and name.endswith(".md"):
+            import difflib
+
+            diff = "\n".join(difflib.unified_diff(first[name].decode().splitlines(), again[name].decode().splitlines(), lineterm=""))
+            assert again[name] == first[name], diff
     assert again == first
 
 
