@@ -6,7 +6,9 @@ Layout (``results/<experiment>/``)::
     experiment.yaml        the experiment file as run (its sha256 is in the manifest)
     scenarios/<label>.yaml each scenario resolved (every default written out)
     runs/<run_id>.parquet  a run's time series, written atomically when it finishes
-    runs/<run_id>.json     its record: status, seed, timing, error, summary values
+    records/<run_id>.json  its record: status, seed, timing, error, summary values
+                           (folders written before records/ existed keep them in runs/;
+                           they are still read there)
     memberships/<run_id>.parquet  its membership record (written before its time series)
     summary.csv            one row per run (rebuilt from the records)
     figures/, report.md    written by ``report``
@@ -28,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from simulation.errors import UserError
-from simulation.experiments.worker import MEMBERSHIPS_DIR, RUNS_DIR, TMP_SUFFIX, atomic_write
+from simulation.experiments.worker import MEMBERSHIPS_DIR, RECORDS_DIR, RUNS_DIR, TMP_SUFFIX, atomic_write
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -39,7 +41,7 @@ REPORT = "report.md"
 AGGREGATES = "aggregates.csv"
 LOCK = ".lock"
 #: Everything a sweep writes; ``--force`` removes these and nothing else.
-OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, MEMBERSHIPS_DIR, FIGURES_DIR, REPORT, AGGREGATES)
+OWNED = (MANIFEST, SUMMARY, EXPERIMENT_COPY, SCENARIOS_DIR, RUNS_DIR, RECORDS_DIR, MEMBERSHIPS_DIR, FIGURES_DIR, REPORT, AGGREGATES)
 PARQUET_MAGIC = b"PAR1"
 #: A Parquet file ends with its footer's length (4 bytes, little-endian) and the magic.
 PARQUET_TAIL = 8
@@ -92,8 +94,15 @@ class ResultsFolder:
     def summary_path(self) -> Path:
         return self.root / SUMMARY
 
+    @property
+    def records_dir(self) -> Path:
+        return self.root / RECORDS_DIR
+
     def record_path(self, run_id: str) -> Path:
-        return self.runs_dir / f"{run_id}.json"
+        """records/<id>.json; a folder of the older layout (records in runs/) is read where it is."""
+        path = self.records_dir / f"{run_id}.json"
+        legacy = self.runs_dir / f"{run_id}.json"
+        return legacy if not path.exists() and legacy.exists() else path
 
     def timeseries_path(self, run_id: str) -> Path:
         return self.runs_dir / f"{run_id}.parquet"
@@ -192,7 +201,7 @@ class ResultsFolder:
 
     def remove_stale_temporaries(self) -> None:
         """Delete temporary files of writers that are gone (a killed sweep's half-writes)."""
-        for folder in (self.root, self.runs_dir, self.root / MEMBERSHIPS_DIR):
+        for folder in (self.root, self.runs_dir, self.records_dir, self.root / MEMBERSHIPS_DIR):
             if not folder.is_dir():
                 continue
             for tmp in folder.glob(f".*{TMP_SUFFIX}"):
