@@ -144,8 +144,13 @@ def discover(results: Results, where: str, scenario: str | None = None) -> Disco
     """Run PRIM, CART and feature scoring; nothing is written."""
     prim, cart, feature_scoring = _workbench()
     x, y = inputs(results, where, scenario)
-    finder = prim.Prim(x, y, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
-    box = finder.find_box()
+    import warnings
+
+    with warnings.catch_warnings():  # the workbench's own pandas deprecations, not the user's concern
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        finder = prim.Prim(x, y, peel_alpha=PEEL_ALPHA, mass_min=MASS_MIN)
+        box = finder.find_box()
     peeling = box.peeling_trajectory.loc[:, ["id", "coverage", "density", "mass", "res_dim", "n", "k"]].copy()
     eligible = peeling[peeling["coverage"] >= MIN_COVERAGE]
     chosen = int(eligible.sort_values(["density", "coverage"], ascending=False, kind="stable").iloc[0]["id"])
