@@ -22,7 +22,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -33,6 +32,8 @@ FORMATS = ("parquet", "csv")
 DEFAULT_DIR = "export"
 TIMESERIES = "timeseries"
 SUMMARY = "summary"
+#: Rows gathered before a row group is written (about 40 MB in memory at most).
+ROW_GROUP_ROWS = 1_000_000
 
 
 def _series_schema(results: Results) -> pa.Schema:
@@ -48,9 +49,19 @@ def _series_schema(results: Results) -> pa.Schema:
                       ("step", pa.int64()), ("metric", text), ("scope", text), ("value", pa.float64())])
 
 
-def _run_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    frame = frame.drop(columns="scenario")
-    return pa.Table.from_pandas(frame.loc[:, schema.names], schema=schema, preserve_index=False)
+def _run_table(stored: pa.Table, run: dict, labels: dict[str, str], schema: pa.Schema) -> pa.Table:
+    """A run's stored table in the export's columns, in Arrow (no pandas round trip: the
+    per-run cost is what bounds the export of a large sweep)."""
+    n = stored.num_rows
+    columns = []
+    for name in schema.names:
+        kind = schema.field(name).type
+        if name in stored.column_names:
+            columns.append(stored.column(name).cast(kind))
+        else:
+            path = next(p for p, label in labels.items() if label == name)
+            columns.append(pa.array([run["design"].get(path)] * n, type=kind))
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def export(root: str | Path, out: str | Path | None = None, fmt: str = "parquet") -> Path:
@@ -88,23 +99,39 @@ def _write_series(results: Results, work: Path, fmt: str) -> int:
     labels = list(dict.fromkeys(r["scenario"] for r in results.manifest["runs"]))
     written = 0
     csv_path = work / f"{TIMESERIES}.csv"
+    if fmt == "parquet":
+        from simulation.experiments.store import ResultsFolder
+
+        folder = ResultsFolder(results.root)
+        runs = results.runs_with_series()
+        for scenario in labels:
+            mine = [r for r in runs if r["scenario"] == scenario]
+            if not mine:
+                continue
+            out = work / TIMESERIES / f"scenario={scenario}"
+            out.mkdir(parents=True)
+            with pq.ParquetWriter(out / "part-0.parquet", schema, compression="snappy") as writer:
+                batch: list[pa.Table] = []
+                rows = 0
+                for run in mine:
+                    try:
+                        stored = pq.read_table(folder.timeseries_path(run["run_id"]))
+                    except (pa.ArrowException, OSError) as exc:
+                        raise folder.damaged_run(run["run_id"], exc, results.manifest) from None
+                    batch.append(_run_table(stored, run, results.labels, schema))
+                    rows += stored.num_rows
+                    written += 1
+                    if rows >= ROW_GROUP_ROWS:  # bounded memory, and row groups large enough to read fast
+                        writer.write_table(pa.concat_tables(batch))
+                        batch, rows = [], 0
+                if batch:
+                    writer.write_table(pa.concat_tables(batch))
+        return written
+    columns = ["run_id", "scenario", "point", *results.design_columns, "replication", "seed", *SERIES_COLUMNS]
     for scenario in labels:
-        writer = None
-        try:
-            for frame in results.iter_timeseries(scenarios=[scenario]):
-                if fmt == "parquet":
-                    if writer is None:
-                        folder = work / TIMESERIES / f"scenario={scenario}"
-                        folder.mkdir(parents=True)
-                        writer = pq.ParquetWriter(folder / "part-0.parquet", schema, compression="snappy")
-                    writer.write_table(_run_table(frame, schema))
-                else:
-                    columns = ["run_id", "scenario", "point", *results.design_columns, "replication", "seed", *SERIES_COLUMNS]
-                    frame.loc[:, columns].to_csv(csv_path, mode="a", header=written == 0, index=False, lineterminator="\n")
-                written += 1
-        finally:
-            if writer is not None:
-                writer.close()
+        for frame in results.iter_timeseries(scenarios=[scenario]):
+            frame.loc[:, columns].to_csv(csv_path, mode="a", header=written == 0, index=False, lineterminator="\n")
+            written += 1
     return written
 
 
