@@ -233,7 +233,7 @@ def write(found: Discovery, folder: Path, where: str, results: Results, scenario
         fig.suptitle(f"PRIM peeling trajectory{where_text}: {where}\n{found.n_cases} of {found.n_runs} runs meet it", fontsize=9)
         _save(fig, folder, "peeling")
         scores = found.scores
-        fig = Figure(figsize=(1.4 + 0.9 * scores.shape[1], 1.0 + 0.45 * scores.shape[0]), layout="constrained")
+        fig = Figure(figsize=(2.4 + 0.9 * scores.shape[1], 2.2 + 0.45 * scores.shape[0]), layout="constrained")
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         image = ax.imshow(scores.to_numpy(dtype=float), cmap="viridis", aspect="auto", vmin=0)
@@ -243,8 +243,10 @@ def write(found: Discovery, folder: Path, where: str, results: Results, scenario
         for (i, j), value in np.ndenumerate(scores.to_numpy(dtype=float)):
             if np.isfinite(value):
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color="white" if value < scores.max().max() / 2 else "black")
-        fig.colorbar(image, ax=ax).set_label("extra-trees feature score")
-        fig.suptitle(f"Feature scores of each design parameter ({found.n_runs} runs{where_text})", fontsize=9)
+        fig.colorbar(image, ax=ax).set_label("feature score")
+        scope = f", {scenario}" if scenario else ""
+        fig.suptitle(f"Extra-trees feature scores of each design parameter\non the condition and each metric ({found.n_runs} runs{scope})",
+                     fontsize=9)
         _save(fig, folder, "feature_scores")
     (folder / "box.md").write_text(box_markdown(found, where, results, scenario), encoding="utf-8")
 

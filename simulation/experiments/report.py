@@ -154,14 +154,14 @@ def _sensitivity_section(res: StoredResults) -> str:
         table = analysis.sobol_indices(res)
         if table.empty:
             return "## Sobol indices\n\nNot computable (missing runs or a constant output)."
-        rows = [[r["scenario"], r["metric"], r["parameter"], f"{_num(r['S1'])} ± {_num(r['S1_conf'])}", f"{_num(r['ST'])} ± {_num(r['ST_conf'])}"]
+        rows = [[r["scenario"], r["metric"], figures._parameter_name(res, r["parameter"]), f"{_num(r['S1'])} ± {_num(r['S1_conf'])}", f"{_num(r['ST'])} ± {_num(r['ST_conf'])}"]
                 for _, r in table.iterrows()]
         return "## Sobol indices\n\nFirst order S1 and total order ST with bootstrap half-widths.\n\n" + _table(["scenario", "metric", "parameter", "S1", "ST"], rows)
     if kind == "morris":
         table = analysis.morris_indices(res)
         if table.empty:
             return "## Morris screening\n\nNot computable (missing runs)."
-        rows = [[r["scenario"], r["metric"], r["parameter"], f"{_num(r['mu_star'])} ± {_num(r['mu_star_conf'])}", _num(r["sigma"]), _num(r["mu"])]
+        rows = [[r["scenario"], r["metric"], figures._parameter_name(res, r["parameter"]), f"{_num(r['mu_star'])} ± {_num(r['mu_star_conf'])}", _num(r["sigma"]), _num(r["mu"])]
                 for _, r in table.iterrows()]
         return "## Morris screening\n\n" + _table(["scenario", "metric", "parameter", "mu*", "sigma", "mu"], rows)
     return ""
