@@ -1,5 +1,6 @@
 """Scenario discovery finds a box that is known in advance, gives the committed box on the
-committed example, and refuses bad input with exit 2 and no files."""
+committed example, and refuses bad input with exit 2 and no files.  Needs the 'discover' extra, which
+``make test`` installs (pip install -e '.[discover]')."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytest.importorskip("ema_workbench", reason="the 'discover' extra (pip install -e '.[discover]')")
-
-from simulation.cli import main  # noqa: E402
-from simulation.experiments.discover import default_name, evaluate, parse_condition  # noqa: E402
-from simulation.errors import UserError  # noqa: E402
+from simulation.cli import main
+from simulation.errors import UserError
+from simulation.experiments.discover import default_name, evaluate, parse_condition
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = ROOT / "results" / "interference_sweep"
