@@ -104,6 +104,8 @@ def test_old_layout_folder_still_reads_and_reproduces(grid, tmp_path):
     assert main(["report", str(old)]) == 0
     assert len(pd.read_csv(old / "summary.csv")) == 4
     assert main(["reproduce", str(old), "--runs", "1"]) == 0
+    resumed = sweep(grid.parent.parent / "grid.yaml", out=old, executor="serial", resume=True)
+    assert resumed.executed == 0 and resumed.ok == 4  # every old-layout record counts as done
 
 
 def test_timeseries_on_a_folder_without_runs_says_what_to_do():
