@@ -187,4 +187,4 @@ def test_a_scenario_with_no_successful_run_still_gets_its_figures(tmp_path):
     out = tmp_path / "r"
     result = sweep(experiment, out=out, executor="serial", run_function=FAILING)
     assert (result.ok, result.failed) == (4, 4)
-    assert sorted(p.name for p in (out / "figures").glob("*.png")) == ["comparison.png", "differences.png", "heatmap.png"]
+    assert sorted(p.name for p in (out / "figures").glob("*.png")) == ["comparison.png", "differences.png", "effects.png", "heatmap.png"]
