@@ -226,6 +226,77 @@ def morris_indices(results: StoredResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def grid_effects(results: StoredResults) -> pd.DataFrame:
+    """Per scenario, grid parameter, value and metric: n, mean, sd and CI of the runs at
+    that value (pooled over the other parameters' values when there are several)."""
+    data = results.ok()
+    spec = results.experiment.design.parameters
+    rows = []
+    for scenario in results.labels:
+        part = data[data["scenario"] == scenario]
+        for path in results.design_columns:
+            for value in dict.fromkeys(spec[path].values):
+                group = part[part[path] == value]
+                for ref in results.metrics:
+                    rows.append({"scenario": scenario, "parameter": path, "value": value, "metric": ref.column,
+                                 **mean_ci(group[ref.column].to_numpy(), results.confidence)})
+    return pd.DataFrame(rows, columns=["scenario", "parameter", "value", "metric", "n", "mean", "sd", "ci_low", "ci_high"])
+
+
+#: A parameter is inert when no test of its effect reaches this significance level.
+INERT_ALPHA = 0.05
+
+
+def inert_parameters(results: StoredResults) -> tuple[list[str], str]:
+    """Design parameters whose effect on every summarised metric (in every scenario) is
+    within noise, and how that was judged.
+
+    Grid: a one-way ANOVA of the runs' values across the parameter's values (other
+    parameters pooled) has p >= ``INERT_ALPHA`` for every metric.  Sobol: every total-order
+    index's bootstrap interval reaches 0.  Morris: every mu* interval reaches 0.
+    """
+    kind = results.manifest["design"]["type"]
+    params = results.design_columns
+    if not params or results.ok().empty:
+        return [], ""
+    if kind == "grid":
+        from scipy.stats import f_oneway
+
+        data = results.ok()
+        active = set()
+        for path in params:
+            for scenario in results.labels:
+                part = data[data["scenario"] == scenario]
+                for ref in results.metrics:
+                    groups = [g[ref.column].dropna().to_numpy(dtype=float) for _, g in part.groupby(path)]
+                    groups = [g for g in groups if g.size > 1]
+                    if len(groups) < 2:
+                        continue
+                    if np.ptp(np.concatenate(groups)) == 0:
+                        continue  # a constant metric: no effect to find
+                    with np.errstate(all="ignore"):
+                        p = float(f_oneway(*groups).pvalue)
+                    if np.isfinite(p) and p < INERT_ALPHA:
+                        active.add(path)
+        how = (f"a one-way ANOVA of the runs across the parameter's values (other parameters pooled) finds no effect "
+               f"at p < {INERT_ALPHA:g} on any summarised metric in any scenario")
+        return [p for p in params if p not in active], how
+    if kind == "sobol":
+        table = sobol_indices(results)
+        if table.empty:
+            return [], ""
+        low = table["ST"] - table["ST_conf"]
+        active = set(table.loc[low > 0, "parameter"])
+        return [p for p in params if p not in active], "every total-order Sobol index's bootstrap interval includes 0"
+    if kind == "morris":
+        table = morris_indices(results)
+        if table.empty:
+            return [], ""
+        active = set(table.loc[table["mu_star"] - table["mu_star_conf"] > 0, "parameter"])
+        return [p for p in params if p not in active], "every mu* bootstrap interval includes 0"
+    return [], ""
+
+
 class _Running:
     """Streaming mean and variance per step (Welford), so no run's series is kept."""
 
@@ -340,5 +411,5 @@ def read_aggregates(results: StoredResults, refs: list[MetricRef]) -> pd.DataFra
     return table[table["metric"].isin(wanted)].reset_index(drop=True)
 
 
-__all__ = ["StoredResults", "mean_ci", "describe", "paired_differences", "sobol_indices", "morris_indices",
+__all__ = ["StoredResults", "mean_ci", "grid_effects", "inert_parameters", "describe", "paired_differences", "sobol_indices", "morris_indices",
            "timeseries", "timeseries_refs", "series_complete", "write_aggregates", "read_aggregates", "AGGREGATES"]

@@ -1,4 +1,4 @@
-"""The ``sweep``, ``report`` and ``reproduce`` sub-commands of ``alliance-sim``.
+"""The ``sweep``, ``report``, ``reproduce``, ``export`` and ``discover`` sub-commands of ``alliance-sim``.
 
 Heavy modules are imported inside the handlers so that ``alliance-sim --help`` and the
 other sub-commands stay fast.  Exit codes: 0 success; 1 some runs failed (``sweep``) or
@@ -65,6 +65,34 @@ def register(subparsers: Any) -> None:
                            help="replications re-run per scenario and design point by --statistical (default 10)")
     reproduce.set_defaults(func=_reproduce)
 
+    export = subparsers.add_parser(
+        "export",
+        help="write every run of a results folder as one tidy dataset (and the run summary)",
+        description="Write the per-run time series as one tidy table (run_id, scenario, point, design values by "
+        "label, replication, seed, step, metric, scope, value), partitioned by scenario, and summary.parquet "
+        "(one row per run with its design values). Streams one run at a time.",
+    )
+    export.add_argument("results", help="results folder written by 'alliance-sim sweep'")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="output format (default parquet)")
+    export.add_argument("--out", metavar="PATH", help="output folder (default: RESULTS/export)")
+    export.set_defaults(func=_export)
+
+    discover = subparsers.add_parser(
+        "discover",
+        help="scenario discovery: PRIM and CART boxes of the design parameters where a condition holds",
+        description="Find the ranges of the design parameters under which a condition on the summary metrics holds "
+        "(PRIM, with CART as a second view, and extra-trees feature scores), from summary.csv. Needs the "
+        "optional extra: pip install 'alliance-sim[discover]'. Writes discover/<name>/.",
+    )
+    discover.add_argument("results", help="results folder written by 'alliance-sim sweep' (summary.csv is enough)")
+    discover.add_argument("--where", required=True, metavar="COND",
+                          help="condition on summary metrics, e.g. 'dispute_rate < 2' or "
+                          "'dispute_rate@Concord < dispute_rate@Atlantic'; clauses joined by 'and'")
+    discover.add_argument("--scenario", metavar="S", help="only the runs of this scenario (default: every run)")
+    discover.add_argument("--name", help="sub-folder name under discover/ (default: from the condition)")
+    discover.add_argument("--out", metavar="DIR", help="output folder (default: RESULTS/discover/<name>)")
+    discover.set_defaults(func=_discover)
+
 
 def _sweep(args: argparse.Namespace) -> int:
     from simulation.experiments.sweep import sweep_command
@@ -85,6 +113,18 @@ def _report(args: argparse.Namespace) -> int:
     from simulation.experiments.report import report_command
 
     return report_command(args.results)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from simulation.experiments.export import export_command
+
+    return export_command(args.results, args.out, args.format)
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from simulation.experiments.discover import discover_command
+
+    return discover_command(args.results, args.where, scenario=args.scenario, name=args.name, out=args.out)
 
 
 def _reproduce(args: argparse.Namespace) -> int:

@@ -76,8 +76,9 @@ def _conf(results: StoredResults) -> str:
     return f"{results.confidence:.0%} CI"
 
 
-def _point_label(row: pd.Series, columns: list[str]) -> str:
-    return ", ".join(f"{c.rsplit('.', 1)[-1]}={_short(row[c])}" for c in columns)
+def _point_label(row: pd.Series, columns: list[str], results: StoredResults | None = None) -> str:
+    name = (lambda c: _parameter_name(results, c)) if results is not None else (lambda c: c.rsplit(".", 1)[-1])
+    return ", ".join(f"{name(c)}={_short(row[c])}" for c in columns)
 
 
 def _short(value: object) -> str:
@@ -117,7 +118,7 @@ def comparison(results: StoredResults, columns: list[str]) -> tuple[Figure, str]
                 ax.errorbar(rows["point"] + off, rows["mean"], yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]],
                             fmt="o", capsize=3, label=scenario)
             first = part.drop_duplicates("point")
-            ax.set_xticks(first["point"], [_point_label(r, design_cols) for _, r in first.iterrows()], rotation=30, ha="right", fontsize=7)
+            ax.set_xticks(first["point"], [_point_label(r, design_cols, results) for _, r in first.iterrows()], rotation=30, ha="right", fontsize=7)
             ax.set_xlabel("design point")
             ax.legend(fontsize=7)
         ax.set_ylabel(_wrap(_summary_label(results, column), AXIS_LABEL_CHARS_Y))
@@ -143,7 +144,7 @@ def differences(results: StoredResults, columns: list[str]) -> tuple[Figure, str
         if n_points > MAX_COMPARISON_POINTS and not part.empty:
             part = part.groupby("scenario", sort=False)["mean"].agg(list).reset_index()
             part = pd.DataFrame([{"scenario": s, **analysis.mean_ci(np.array(v), results.confidence)} for s, v in zip(part["scenario"], part["mean"])])
-        names = [f"{r.scenario}" + (f" [{_point_label(r, results.design_columns)}]" if 1 < n_points <= MAX_COMPARISON_POINTS else "")
+        names = [f"{r.scenario}" + (f" [{_point_label(r, results.design_columns, results)}]" if 1 < n_points <= MAX_COMPARISON_POINTS else "")
                  for _, r in part.iterrows()] if not part.empty else []
         y = np.arange(len(names))
         if names:
@@ -153,7 +154,8 @@ def differences(results: StoredResults, columns: list[str]) -> tuple[Figure, str
         ax.invert_yaxis()
         ax.set_xlabel(_wrap(_summary_label(results, column, prefix=f"difference from {baseline}: "), AXIS_LABEL_CHARS_X))
         ax.set_title(labels.describe_metric(column))
-    title = f"{results.experiment.name}: paired difference from {baseline} (same seeds), {_conf(results)} ({_reps(results)})"
+    how = f", pooled over {n_points} design points" if n_points > MAX_COMPARISON_POINTS else ""
+    title = f"{results.experiment.name}: paired difference from {baseline} (same seeds), {_conf(results)} ({_reps(results)}{how})"
     _title(fig, title)
     return fig, title
 
@@ -192,6 +194,7 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
     metric, a column per scenario and one colour scale per metric, so scenarios compare by
     eye; with one scenario: the metrics side by side."""
     table = analysis.describe(results)
+    table = table.assign(half=(table["ci_high"] - table["ci_low"]) / 2.0)
     xcol, ycol = results.design_columns
     params = results.experiment.design.parameters
     xs = list(dict.fromkeys(params[xcol].values))
@@ -203,19 +206,21 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
     else:
         fig, axes = _grid_panels(len(columns), len(results.labels))
     for r, column in enumerate(columns):
-        grids = []
+        grids, halves = [], []
         for scenario in results.labels:
             part = table[(table["metric"] == column) & (table["scenario"] == scenario)]
             if part.empty:  # no run of this scenario succeeded: an empty grid
                 grids.append(np.full((len(ys), len(xs)), np.nan))
+                halves.append(np.full((len(ys), len(xs)), np.nan))
                 continue
-            grid = part.pivot_table(index=ycol, columns=xcol, values="mean", aggfunc="first", sort=False)
-            grids.append(grid.reindex(index=ys, columns=xs).to_numpy(dtype=float))
+            for values, out in (("mean", grids), ("half", halves)):
+                grid = part.pivot_table(index=ycol, columns=xcol, values=values, aggfunc="first", sort=False, dropna=False)
+                out.append(grid.reindex(index=ys, columns=xs).to_numpy(dtype=float))
         finite = np.concatenate([g[np.isfinite(g)] for g in grids]) if grids else np.array([])
         low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         if high <= low:  # a constant metric: centre it in the colour scale
             low, high = low - CONSTANT_SPAN / 2, high + CONSTANT_SPAN / 2
-        for c, (scenario, grid) in enumerate(zip(results.labels, grids)):
+        for c, (scenario, grid, half) in enumerate(zip(results.labels, grids, halves)):
             ax = axes[r][c]
             image = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", vmin=low, vmax=high)
             ax.set_xticks(range(len(xs)), [_short(v) for v in xs])
@@ -223,8 +228,9 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
             ax.grid(False)
             middle = (low + high) / 2.0
             for (i, j), value in np.ndenumerate(grid):
-                if np.isfinite(value):
-                    ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=7,
+                if np.isfinite(value):  # the mean, and under it the CI half-width (the noise layer)
+                    text = f"{value:.3g}" + (f"\n±{half[i, j]:.2g}" if np.isfinite(half[i, j]) else "")
+                    ax.text(j, i, text, ha="center", va="center", fontsize=6,
                             color="black" if value > middle else "white")
             ax.set_xlabel(labels.parameter_label(xcol, params[xcol].label, params[xcol].unit))
             ax.set_ylabel(labels.parameter_label(ycol, params[ycol].label, params[ycol].unit))
@@ -232,7 +238,7 @@ def heatmap(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
         bar = fig.colorbar(image, ax=axes[r])
         bar.set_label(_summary_label(results, column))
     where = f" ({results.labels[0]})" if single else ""
-    title = (f"{results.experiment.name}{where}: mean per grid cell over {_reps(results)} "
+    title = (f"{results.experiment.name}{where}: mean per grid cell (± {_conf(results)} half-width) over {_reps(results)} "
              f"of each run's {results.experiment.summary.statistic} over its last {results.experiment.summary.window} steps")
     _title(fig, title)
     return fig, title
@@ -311,6 +317,40 @@ def morris(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
     return fig, title
 
 
+def effects(results: StoredResults, columns: list[str]) -> tuple[Figure, str]:
+    """Each metric against each grid parameter: mean and CI per value, one line per
+    scenario.  With one parameter every point is a design point; with several, each value
+    pools the runs over the other parameters' values, and the title says so."""
+    table = analysis.grid_effects(results)
+    params = results.design_columns
+    spec = results.experiment.design.parameters
+    fig, axes = _grid_panels(len(params), len(columns))
+    offsets = np.linspace(-0.08, 0.08, len(results.labels)) if len(results.labels) > 1 else [0.0]
+    for r, path in enumerate(params):
+        values = list(dict.fromkeys(spec[path].values))
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        for c, column in enumerate(columns):
+            ax = axes[r][c]
+            for off, scenario in zip(offsets, results.labels):
+                part = table[(table["parameter"] == path) & (table["metric"] == column) & (table["scenario"] == scenario)]
+                if part.empty:
+                    continue
+                x = np.arange(len(part)) + off
+                ax.errorbar(x, part["mean"], yerr=[part["mean"] - part["ci_low"], part["ci_high"] - part["mean"]],
+                            fmt="o-", capsize=3, markersize=4, label=scenario)
+            ax.set_xticks(range(len(values)), [_short(v) for v in values] if numeric else [str(v) for v in values],
+                          rotation=30 if len(values) > 6 else 0)
+            ax.set_xlabel(_wrap(labels.parameter_label(path, spec[path].label, spec[path].unit), AXIS_LABEL_CHARS_X))
+            ax.set_ylabel(_wrap(_summary_label(results, column), AXIS_LABEL_CHARS_Y))
+            ax.set_title(labels.describe_metric(column))
+            if len(results.labels) > 1 and r == 0 and c == 0:
+                ax.legend(fontsize=7)
+    how = "" if len(params) == 1 else ", each value pooled over the other parameters' values"
+    title = f"{results.experiment.name}: effect of each design parameter, mean and {_conf(results)} ({_reps(results)} per point{how})"
+    _title(fig, title)
+    return fig, title
+
+
 @dataclass(frozen=True)
 class Kept:
     """A figure left as it was, because the data to redraw it is not in the folder."""
@@ -353,6 +393,10 @@ def draw_all(results: StoredResults, aggregates: pd.DataFrame | None = None) -> 
                 fig, caption = FIGURES[spec.kind](results, columns)
             _save(fig, results.folder.figures_dir, stem)
             drawn.append(Drawn(stem, caption))
+        if results.manifest["design"]["type"] == "grid" and results.design_columns:  # always: it answers the design's question
+            fig, caption = effects(results, summarised)
+            _save(fig, results.folder.figures_dir, "effects")
+            drawn.append(Drawn("effects", caption))
     return drawn, kept
 
 

@@ -22,6 +22,8 @@ STATISTIC_TEXT = {"mean": "mean over the window", "final": "value at the last st
                   "max": "maximum over the window", "sum": "sum over the window"}
 #: Tables list at most this many design points; larger designs are summarised by figures.
 MAX_TABLE_POINTS = 12
+#: Grid designs (whose points are the question asked) get per-point tables up to this size.
+MAX_GRID_TABLE_POINTS = 200
 MAX_FAILURES_LISTED = 20
 
 
@@ -41,8 +43,14 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _point_text(row: pd.Series, columns: list[str]) -> str:
-    return ", ".join(f"{c} = {row[c]}" for c in columns)
+def _point_text(row: pd.Series, columns: list[str], res: StoredResults | None = None) -> str:
+    """A design point in the design's own labels (``interference = 0.1``)."""
+    name = (lambda c: figures._parameter_name(res, c)) if res is not None else (lambda c: c)
+    return ", ".join(f"{name(c)} = {row[c]}" for c in columns)
+
+
+def _table_limit(res: StoredResults) -> int:
+    return MAX_GRID_TABLE_POINTS if res.manifest["design"]["type"] == "grid" else MAX_TABLE_POINTS
 
 
 def _provenance(res: StoredResults) -> str:
@@ -91,13 +99,13 @@ def _describe_section(res: StoredResults) -> str:
         return "No successful runs."
     design = res.design_columns
     n_points = len(res.manifest["design"]["points"])
-    if n_points > MAX_TABLE_POINTS:
+    if n_points > _table_limit(res):
         return f"{n_points} design points: see the figures and `summary.csv`."
     out = []
     for ref in res.metrics:
         part = table[table["metric"] == ref.column]
         header = ["scenario", *(["design point"] if design else []), "n", "mean", "sd", f"{res.confidence:.0%} CI"]
-        rows = [[r["scenario"], *([_point_text(r, design)] if design else []), str(int(r["n"])), _num(r["mean"]), _num(r["sd"]), _ci(r)]
+        rows = [[r["scenario"], *([_point_text(r, design, res)] if design else []), str(int(r["n"])), _num(r["mean"]), _num(r["sd"]), _ci(r)]
                 for _, r in part.iterrows()]
         unit = labels.unit(ref.column, ref.statistic or res.experiment.summary.statistic)
         own = f"; {STATISTIC_TEXT[ref.statistic]}" if ref.statistic and ref.statistic != res.experiment.summary.statistic else ""
@@ -125,14 +133,14 @@ def _differences_section(res: StoredResults) -> str:
     if table.empty:
         return ""
     n_points = len(res.manifest["design"]["points"])
-    if n_points > MAX_TABLE_POINTS:
+    if n_points > _table_limit(res):
         return ""
     design = res.design_columns
     header = ["metric", "scenario", *(["design point"] if design else []), "pairs", "mean difference", f"{res.confidence:.0%} CI", "CI excludes 0"]
     rows = []
     for _, r in table.iterrows():
         excl = "yes" if np.isfinite(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0) else "no"
-        rows.append([r["metric"], r["scenario"], *([_point_text(r, design)] if design else []), str(int(r["n"])), _num(r["mean"]), _ci(r), excl])
+        rows.append([r["metric"], r["scenario"], *([_point_text(r, design, res)] if design else []), str(int(r["n"])), _num(r["mean"]), _ci(r), excl])
     return (f"## Paired differences from `{res.experiment.baseline}`\n\n"
             "Each scenario minus the baseline, run by run with the same seed (common random numbers).\n\n"
             + _table(header, rows))
@@ -146,17 +154,53 @@ def _sensitivity_section(res: StoredResults) -> str:
         table = analysis.sobol_indices(res)
         if table.empty:
             return "## Sobol indices\n\nNot computable (missing runs or a constant output)."
-        rows = [[r["scenario"], r["metric"], r["parameter"], f"{_num(r['S1'])} ± {_num(r['S1_conf'])}", f"{_num(r['ST'])} ± {_num(r['ST_conf'])}"]
+        rows = [[r["scenario"], r["metric"], figures._parameter_name(res, r["parameter"]), f"{_num(r['S1'])} ± {_num(r['S1_conf'])}", f"{_num(r['ST'])} ± {_num(r['ST_conf'])}"]
                 for _, r in table.iterrows()]
         return "## Sobol indices\n\nFirst order S1 and total order ST with bootstrap half-widths.\n\n" + _table(["scenario", "metric", "parameter", "S1", "ST"], rows)
     if kind == "morris":
         table = analysis.morris_indices(res)
         if table.empty:
             return "## Morris screening\n\nNot computable (missing runs)."
-        rows = [[r["scenario"], r["metric"], r["parameter"], f"{_num(r['mu_star'])} ± {_num(r['mu_star_conf'])}", _num(r["sigma"]), _num(r["mu"])]
+        rows = [[r["scenario"], r["metric"], figures._parameter_name(res, r["parameter"]), f"{_num(r['mu_star'])} ± {_num(r['mu_star_conf'])}", _num(r["sigma"]), _num(r["mu"])]
                 for _, r in table.iterrows()]
         return "## Morris screening\n\n" + _table(["scenario", "metric", "parameter", "mu*", "sigma", "mu"], rows)
     return ""
+
+
+def _effects_section(res: StoredResults) -> str:
+    """For a grid: each parameter's values against each metric (mean and CI per value,
+    pooled over the other parameters when there are several); and, for every design, the
+    parameters whose effect is within noise."""
+    if res.ok().empty or not res.design_columns:
+        return ""
+    parts = []
+    if res.manifest["design"]["type"] == "grid":
+        table = analysis.grid_effects(res)
+        pooled = len(res.design_columns) > 1
+        for path in res.design_columns:
+            name = figures._parameter_name(res, path)
+            header = [name, *(f"{m}" + (f" ({s})" if len(res.labels) > 1 else "") for m in (r.column for r in res.metrics) for s in res.labels)]
+            rows = []
+            for value in dict.fromkeys(res.experiment.design.parameters[path].values):
+                cells = [str(value)]
+                for ref in res.metrics:
+                    for scenario in res.labels:
+                        r = table[(table["parameter"] == path) & (table["value"] == value) & (table["metric"] == ref.column)
+                                  & (table["scenario"] == scenario)]
+                        cells.append(f"{_num(r['mean'].iloc[0])} {_ci(r.iloc[0])}" if not r.empty else "–")
+                rows.append(cells)
+            how = " (each value pooled over the other parameters' values)" if pooled else ""
+            parts.append(f"**{name}**{how}: mean [{res.confidence:.0%} CI]\n\n" + _table(header, rows))
+    inert, how = analysis.inert_parameters(res)
+    if how:
+        if inert:
+            names = ", ".join(f"**{figures._parameter_name(res, p)}**" for p in inert)
+            parts.append(f"Inert within noise: {names} ({how}). Over the ranges tried these parameters change none of "
+                         "the summarised metrics; a metric not summarised may still move.")
+        else:
+            parts.append(f"No design parameter is inert: each has an effect beyond noise on at least one summarised metric "
+                         f"(a parameter would be inert when {how}).")
+    return "## Effects of the design parameters\n\n" + "\n\n".join(parts) if parts else ""
 
 
 def _failures_section(res: StoredResults) -> str:
@@ -203,6 +247,7 @@ def build_report(root: str | Path) -> Path:
                                          for d in shown) or "None: no run succeeded."),
         "## Results by scenario\n\n" + _describe_section(res),
         record,
+        _effects_section(res),
         _differences_section(res),
         stationarity.section(res),
         _sensitivity_section(res),

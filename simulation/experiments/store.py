@@ -6,7 +6,9 @@ Layout (``results/<experiment>/``)::
     experiment.yaml        the experiment file as run (its sha256 is in the manifest)
     scenarios/<label>.yaml each scenario resolved (every default written out)
     runs/<run_id>.parquet  a run's time series, written atomically when it finishes
-    runs/<run_id>.json     its record: status, seed, timing, error, summary values
+    records/<run_id>.json  its record: status, seed, timing, error, summary values
+                           (folders written before records/ existed keep them in runs/;
+                           they are still read there)
     memberships/<run_id>.parquet  its membership record (written before its time series)
     summary.csv            one row per run (rebuilt from the records)
     figures/, report.md    written by ``report``
@@ -35,7 +37,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from simulation.errors import UserError
-from simulation.experiments.worker import MEMBERSHIPS_DIR, RUNS_DIR, TMP_SUFFIX, atomic_write
+from simulation.experiments.worker import MEMBERSHIPS_DIR, RECORDS_DIR, RUNS_DIR, TMP_SUFFIX, atomic_write
 
 MANIFEST = "manifest.json"
 SUMMARY = "summary.csv"
@@ -50,7 +52,7 @@ SCORES = "scores.csv"
 BURNIN = "burnin.csv"
 OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES, BURNIN)
 #: Folders they write; each holds only files whose names the manifest determines.
-OWNED_DIRS = (SCENARIOS_DIR, RUNS_DIR, FIGURES_DIR, MEMBERSHIPS_DIR)
+OWNED_DIRS = (SCENARIOS_DIR, RUNS_DIR, RECORDS_DIR, FIGURES_DIR, MEMBERSHIPS_DIR)
 OWNED = (*OWNED_FILES, *OWNED_DIRS)
 #: Figure files ``report`` draws (``figures/<stem>.png`` and ``.svg``).
 FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.(png|svg|pdf)$")
@@ -113,8 +115,15 @@ class ResultsFolder:
     def summary_path(self) -> Path:
         return self.root / SUMMARY
 
+    @property
+    def records_dir(self) -> Path:
+        return self.root / RECORDS_DIR
+
     def record_path(self, run_id: str) -> Path:
-        return self.runs_dir / f"{run_id}.json"
+        """records/<id>.json; a folder of the older layout (records in runs/) is read where it is."""
+        path = self.records_dir / f"{run_id}.json"
+        legacy = self.runs_dir / f"{run_id}.json"
+        return legacy if not path.exists() and legacy.exists() else path
 
     def timeseries_path(self, run_id: str) -> Path:
         return self.runs_dir / f"{run_id}.parquet"
@@ -236,7 +245,8 @@ class ResultsFolder:
             out.add(f"{SCENARIOS_DIR}/{label}.yaml")
         for run in manifest.get("runs", []):
             run_id = run["run_id"]
-            out.update({f"{RUNS_DIR}/{run_id}.json", f"{RUNS_DIR}/{run_id}.parquet", f"{MEMBERSHIPS_DIR}/{run_id}.parquet"})
+            out.update({f"{RUNS_DIR}/{run_id}.json", f"{RECORDS_DIR}/{run_id}.json", f"{RUNS_DIR}/{run_id}.parquet",
+                        f"{MEMBERSHIPS_DIR}/{run_id}.parquet"})
         return out
 
     def check_foreign(self, manifest: dict[str, Any] | None) -> None:

@@ -39,6 +39,9 @@ PARQUET_COMPRESSION = "snappy"
 #: Lines of traceback kept in a failed run's record.
 TRACEBACK_LINES = 12
 RUNS_DIR = "runs"
+#: Per-run records (status, seed, timing, summary), apart from the time series so that
+#: ``runs/`` holds only Parquet files and reads as one dataset.
+RECORDS_DIR = "records"
 #: Per-run membership records, a folder of their own so each folder reads as one dataset.
 MEMBERSHIPS_DIR = "memberships"
 TMP_SUFFIX = ".tmp"
@@ -241,6 +244,7 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
 
     out = Path(batch.out_dir) / RUNS_DIR
     members_dir = Path(batch.out_dir) / MEMBERSHIPS_DIR
+    records_dir = Path(batch.out_dir) / RECORDS_DIR
     started = _now()
     clock = time.perf_counter()
     record: dict[str, Any] = {
@@ -277,7 +281,8 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
     # model_s: the run function alone (the difference is the experiment layer's overhead)
     record.update(started=started, elapsed_s=round(time.perf_counter() - clock, 6),
                   model_s=None if model_s is None else round(model_s, 6), host=socket.gethostname(), pid=os.getpid())
-    atomic_write(out / f"{run.run_id}.json", record_bytes(record), durable=False)
+    records_dir.mkdir(exist_ok=True)
+    atomic_write(records_dir / f"{run.run_id}.json", record_bytes(record), durable=False)
     return {k: record[k] for k in ("run_id", "status", "elapsed_s", "error")}
 
 

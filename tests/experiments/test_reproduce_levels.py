@@ -46,7 +46,7 @@ def _scale_summary(results, run_id, column, factor):
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    record_path = results / "runs" / f"{run_id}.json"
+    record_path = results / "records" / f"{run_id}.json"
     record = json.loads(record_path.read_text())
     record["summary"][column] *= factor
     record_path.write_text(json.dumps(record))

@@ -21,7 +21,7 @@ RESULTS = ROOT / "results"
 RUNS_PER_FOLDER = 4
 #: The committed results folders (README, "Results in this repository"); a folder removed
 #: from the repository must be removed here too, so none is left unchecked by accident.
-EXPECTED = {"headline", "rule_swap", "interference_sweep", "dialogue_sweep", "sensitivity"}
+EXPECTED = {"headline", "rule_swap", "interference_sweep", "dialogue_sweep", "sensitivity", "blocs_discovery"}
 
 
 def committed_folders() -> list[Path]:

@@ -137,14 +137,14 @@ def test_a_run_file_damaged_inside_names_the_record_to_delete(copy, capsys):
     data[200:-200] = bytes(len(data) - 400)  # ends intact, contents gone
     path.write_bytes(bytes(data))
     err = _fails(capsys, "report", str(copy))
-    assert f"delete {copy / 'runs' / RUN}.json" in err
-    (copy / "runs" / f"{RUN}.json").unlink()
+    assert f"delete {copy / 'records' / RUN}.json" in err
+    (copy / "records" / f"{RUN}.json").unlink()
     assert sweep(str(copy.parent / "broken.yaml"), out=copy, resume=True, executor="serial").executed == 1
 
 
 def test_a_damaged_run_record_does_not_blank_its_summary_row(copy):
     summary = (copy / "summary.csv").read_bytes()
-    (copy / "runs" / f"{RUN}.json").write_text("{not json")
+    (copy / "records" / f"{RUN}.json").write_text("{not json")
     assert main(["report", str(copy)]) == 0
     assert (copy / "summary.csv").read_bytes() == summary
     # and a resume runs it again
@@ -158,7 +158,7 @@ def test_a_damaged_summary_is_rebuilt_from_the_records_or_named(copy, capsys):
     assert (copy / "summary.csv").read_bytes() == summary
     capsys.readouterr()
     (copy / "summary.csv").write_text("run_id\n")
-    (copy / "runs" / f"{RUN}.json").unlink()  # now the records cannot rebuild it
+    (copy / "records" / f"{RUN}.json").unlink()  # now the records cannot rebuild it
     err = _fails(capsys, "report", str(copy))
     assert f"{copy / 'summary.csv'}: " in err and "missing columns" in err
 
@@ -187,4 +187,4 @@ def test_a_scenario_with_no_successful_run_still_gets_its_figures(tmp_path):
     out = tmp_path / "r"
     result = sweep(experiment, out=out, executor="serial", run_function=FAILING)
     assert (result.ok, result.failed) == (4, 4)
-    assert sorted(p.name for p in (out / "figures").glob("*.png")) == ["comparison.png", "differences.png", "heatmap.png"]
+    assert sorted(p.name for p in (out / "figures").glob("*.png")) == ["comparison.png", "differences.png", "effects.png", "heatmap.png"]

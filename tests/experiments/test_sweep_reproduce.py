@@ -57,7 +57,7 @@ def test_summaries_are_compared_when_series_are_not_kept(results):
     for path in (results / "runs").glob("*.parquet"):
         path.unlink()
     assert reproduce(results, runs=2).identical
-    record_path = results / "runs" / "tiny_b-p0000-r000.json"
+    record_path = results / "records" / "tiny_b-p0000-r000.json"
     record = json.loads(record_path.read_text())
     record["summary"]["mean_tension"] *= 1.0001
     record_path.write_text(json.dumps(record))

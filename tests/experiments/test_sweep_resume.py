@@ -29,7 +29,7 @@ def test_killed_sweep_resumes_to_identical_files(make_experiment, tmp_path, read
     proc = _launch(experiment, killed)
     deadline = time.monotonic() + PATIENCE_S
     try:
-        while len(list((killed / "runs").glob("*.json"))) < KILL_AFTER:
+        while len(list((killed / "records").glob("*.json"))) < KILL_AFTER:
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the sweep made no progress"
             time.sleep(0.01)
@@ -41,7 +41,7 @@ def test_killed_sweep_resumes_to_identical_files(make_experiment, tmp_path, read
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    stored = len(list((killed / "runs").glob("*.json")))
+    stored = len(list((killed / "records").glob("*.json")))
     assert KILL_AFTER <= stored < 60
     assert (killed / ".lock").exists()  # left behind by the killed process: stale
 
@@ -67,7 +67,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(make_experiment, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "simulation", "sweep", str(experiment), "--out", str(out), "--workers", "2"],
                             start_new_session=True, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + PATIENCE_S
-    while len(list((out / "runs").glob("*.json"))) < KILL_AFTER:
+    while len(list((out / "records").glob("*.json"))) < KILL_AFTER:
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the terminal's whole process group
@@ -76,7 +76,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(make_experiment, tmp_path):
     import json
 
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["ok"] == len(list((out / "runs").glob("*.json"))) < 300  # nothing written after it
+    assert manifest["counts"]["ok"] == len(list((out / "records").glob("*.json"))) < 300  # nothing written after it
     assert manifest["finished"] is None and not (out / ".lock").exists()
     done = subprocess.run([sys.executable, "-m", "simulation", "sweep", str(experiment), "--out", str(out), "--resume"],
                           capture_output=True, text=True, timeout=PATIENCE_S)
