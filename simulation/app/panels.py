@@ -30,7 +30,7 @@ def MapPanel(app: AppModel):
     """The map of the run, and beside it the paired run's map."""
     app.frames += 1
     with solara.Column() as main:
-        solara.HTML(tag="div", unsafe_innerHTML=f"{_when(app, app.sim)} of {app.run.steps}", classes=["as-step"], style="font-weight:600")
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{_when(app, app.sim)}</b> of {app.run.steps}", classes=["as-step"])
         html = _timed(app, lambda: world_map.svg(app.sim, app.run.name))
         solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
         if app.partner is not None:

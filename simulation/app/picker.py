@@ -48,7 +48,7 @@ def Picker(loaded: solara.Reactive[ScenarioText], problem: solara.Reactive[str |
     with solara.Card("Scenario"):
         solara.Select("file in scenarios/", values=list(shown), value=current, on_value=lambda name: load(lambda: ScenarioText.from_file(shown[name])))
         UploadButton(event_upload=lambda data: load(lambda: ScenarioText.from_upload(str(data.get("name", "upload.yaml")), str(data.get("text", "")))))
-        solara.InputTextArea("or paste YAML here", value=pasted, rows=3, auto_grow=False)
+        solara.InputTextArea("or paste YAML here", value=pasted, rows=3, auto_grow=False, continuous_update=True)
         solara.Button("Load pasted YAML", on_click=lambda: load(lambda: ScenarioText.from_upload("pasted.yaml", pasted.value)), outlined=True, classes=["as-load-pasted"])
         solara.Text(f"running: {loaded.value.file}", classes=["as-running"])
         if problem.value:
