@@ -43,10 +43,12 @@ def bloc_order(model) -> tuple[np.ndarray, list[tuple[str, int]]]:
 
 
 def png(values: np.ndarray) -> bytes:
-    """A PNG of ``values`` (0-1) through the colour map, one pixel per cell."""
-    rgb = LUT[np.clip((values * 255).astype(np.int16), 0, 255)]
+    """A PNG of ``values`` (0-1) through the colour map, one pixel per cell: a palette image
+    (one byte per cell), a third of the size of an RGB one and quicker to make."""
+    image = Image.fromarray(np.clip(values * 255, 0, 255).astype(np.uint8), "P")
+    image.putpalette(LUT.tobytes())
     out = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(out, format="PNG", compress_level=1)
+    image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 

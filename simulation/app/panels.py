@@ -32,10 +32,13 @@ def MapPanel(app: AppModel):
     with solara.Column() as main:
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>{_when(app, app.sim)}</b> of {app.run.steps}", classes=["as-step"])
         html = _timed(app, lambda: world_map.svg(app.sim, app.run.name))
-        solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
-        if app.partner is not None:
-            html = _timed(app, lambda: world_map.svg(app.partner, f"paired run: {app.partner_variant}"))
-            solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-partner-map"])
+        if app.partner is None:
+            solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
+        else:  # side by side, so the panel keeps its height
+            paired = _timed(app, lambda: world_map.svg(app.partner, f"paired: {app.partner_variant}"))
+            with solara.Columns([1, 1]):
+                solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
+                solara.HTML(tag="div", unsafe_innerHTML=paired, classes=["as-partner-map"])
     return main
 
 
