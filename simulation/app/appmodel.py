@@ -4,7 +4,7 @@ the app's controls, stepped in lockstep with an optional paired run (``swap``).
 Its constructor has its own parameter names, none called ``scenario``: ``mesa.Model`` keeps a
 Mesa ``Scenario`` in ``self.scenario``, and on Reset SolaraViz passes such an object as the
 keyword ``scenario`` to any constructor that accepts it.  SolaraViz re-creates this class on
-Reset with ``source`` (fixed) and the current value of every control (``**controls``, keyed by
+Reset (a subclass per scenario, ``for_source``) with the current value of every control (``**controls``, keyed by
 override path, see ``controls``); the ``scenario`` keyword it adds is Mesa's and is dropped.
 The app reads the ``AllianceModel`` and never changes it: the only thing done to it is
 ``step()``.
@@ -39,8 +39,21 @@ class AppModel(mesa.Model):
         **controls: slider and switch values keyed by override path.
     """
 
-    def __init__(self, *, source: ScenarioText, seed: str | int | None = None, **controls: Any):
+    #: The scenario a page's subclass is for (``for_source``): SolaraViz re-creates the model
+    #: as ``type(model)(**controls)``, and after the page switches scenario its parameter
+    #: dictionary can be empty, so the source must not depend on it.
+    default_source: ScenarioText | None = None
+
+    @classmethod
+    def for_source(cls, source: ScenarioText) -> type["AppModel"]:
+        """A subclass whose models are built from ``source`` unless told otherwise."""
+        return type(cls.__name__, (cls,), {"default_source": source, "__module__": cls.__module__})
+
+    def __init__(self, *, source: ScenarioText | None = None, seed: str | int | None = None, **controls: Any):
         controls.pop("scenario", None)  # Mesa's own Scenario object, added by SolaraViz on Reset
+        source = source or self.default_source
+        if source is None:
+            raise TypeError("AppModel needs a source (or use AppModel.for_source)")
         self.source = source
         self.controls = dict(controls)
         self.problem: str | None = None

@@ -2,13 +2,14 @@
 
 ``solara run simulation.app.page`` serves ``Page``; ``alliance-sim app`` names the scenario
 to open in the environment variable ``ALLIANCE_SIM_APP_SCENARIO`` (default
-``scenarios/two_blocs.yaml``).  A new scenario gets a new SolaraViz (its controls differ), so
-the SolaraViz element is keyed by the scenario's text.
+``scenarios/two_blocs.yaml``).  A new scenario gets a new page (its controls differ):
+a successful load reopens the page on it (``?scenario=TOKEN``, ``source.remember``).
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qs
 
 import solara
 from mesa.visualization import SolaraViz
@@ -17,7 +18,7 @@ from simulation.app import controls
 from simulation.app.appmodel import AppModel
 from simulation.app.panels import ExportPanel, MapPanel, MatrixPanel, SeriesPanel, SwapPanel
 from simulation.app.picker import Picker
-from simulation.app.source import DEFAULT_SCENARIO, ScenarioText
+from simulation.app.source import DEFAULT_SCENARIO, ScenarioText, recall, remember
 
 SCENARIO_ENV = "ALLIANCE_SIM_APP_SCENARIO"
 #: Default pause between steps while playing (ms); the speed slider goes down to 1.
@@ -30,21 +31,37 @@ def initial_source() -> ScenarioText:
 
 
 @solara.component
+def Viz(source: ScenarioText):
+    """SolaraViz for one scenario: its own model class, controls and play state."""
+    scenario = solara.use_memo(lambda: source.load()[0], [source])
+    app = solara.use_memo(lambda: AppModel.for_source(source)(), [source])
+    SolaraViz(app, components=list(PANELS), model_params=controls.model_params(scenario),
+              name=f"alliance-sim: {scenario.name}", play_interval=PLAY_INTERVAL_MS)
+
+
+@solara.component_vue("reload.vue")
+def Reload(token: str):
+    """Reopens the page on a scenario (by token): SolaraViz keeps its controller and
+    parameters in the sidebar, outside any component the page could re-key, so a new
+    scenario gets a new page rather than a half-new SolaraViz."""
+
+
+@solara.component
 def AppPage(initial: ScenarioText):
     """The whole app for a first scenario ``initial`` (already checked)."""
     loaded = solara.use_reactive(initial)
     problem = solara.use_reactive(None)
-    source = loaded.value
-    scenario = solara.use_memo(lambda: source.load()[0], [source])
-    app = solara.use_memo(lambda: AppModel(source=source), [source])
     with solara.Sidebar():
         Picker(loaded, problem)
-    params = {"source": source, **controls.model_params(scenario)}
-    SolaraViz(app, components=list(PANELS), model_params=params, name=f"alliance-sim: {scenario.name}",
-              play_interval=PLAY_INTERVAL_MS).key(f"viz-{hash((source.file, source.text))}")
+    if loaded.value is not initial:
+        Reload(token=remember(loaded.value))
+        return
+    Viz(initial)
 
 
 @solara.component
 def Page():
-    initial = solara.use_memo(initial_source, [])
+    router = solara.use_router()
+    token = parse_qs(router.search or "").get("scenario", [None])[0]
+    initial = solara.use_memo(lambda: recall(token) or initial_source(), [token])
     AppPage(initial)

@@ -95,7 +95,8 @@ def ExportPanel(app: AppModel):
     with solara.Column() as main:
         solara.FileDownload(lambda: export.resolved_yaml(app), filename="scenario.resolved.yaml", label="scenario.resolved.yaml")
         solara.FileDownload(lambda: export.timeseries_csv(app.sim), filename="timeseries.csv", label="timeseries.csv")
-        solara.Markdown("`alliance-sim run scenario.resolved.yaml` gives the same `timeseries.csv`.")
+        # (not solara.Markdown: it loads KaTeX from a CDN, which fails offline)
+        solara.HTML(tag="div", unsafe_innerHTML="<code>alliance-sim run scenario.resolved.yaml</code> gives the same <code>timeseries.csv</code>.")
         if app.problem:
             solara.Warning(app.problem)
         model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)

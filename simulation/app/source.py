@@ -57,6 +57,27 @@ class ScenarioText:
         return scenario
 
 
+#: Scenarios loaded in this server, by token, so a page can be reopened on one (see ``page``).
+_LOADED: dict[str, ScenarioText] = {}
+MAX_REMEMBERED = 64
+
+
+def remember(text: ScenarioText) -> str:
+    """A token for ``text`` (a hash of its name and content), kept for later page loads."""
+    import hashlib
+
+    token = hashlib.sha256(f"{text.file}\0{text.base_dir}\0{text.text}".encode()).hexdigest()[:16]
+    _LOADED.pop(token, None)
+    _LOADED[token] = text
+    while len(_LOADED) > MAX_REMEMBERED:
+        _LOADED.pop(next(iter(_LOADED)))
+    return token
+
+
+def recall(token: str | None) -> ScenarioText | None:
+    return _LOADED.get(token) if token else None
+
+
 def scenario_files() -> list[str]:
     """The YAML files in ``scenarios/``, by name."""
     return sorted(str(p) for p in SCENARIO_DIR.glob("*.yaml"))

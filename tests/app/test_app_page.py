@@ -12,7 +12,7 @@ import solara
 from simulation.app import appmodel
 from simulation.app.page import AppPage
 from simulation.app.picker import try_load
-from simulation.app.source import SCENARIO_DIR, ScenarioText, scenario_files
+from simulation.app.source import SCENARIO_DIR, ScenarioText, recall, scenario_files
 
 INTERFERENCE = "Atlantic · interference"
 
@@ -78,3 +78,24 @@ def test_try_load_reports_names_that_do_not_resolve():
     text = ScenarioText.from_upload("x.yaml", "name: x\nworld: {generate: {count: 5}}\ninstitutions:\n  A: {kind: hegemonic, founders: [Nobody, Else]}\n")
     loaded, message = try_load(lambda: text)
     assert loaded is None and message.startswith("error: x.yaml:4: institutions.A.founders")
+
+
+def test_a_new_scenario_reopens_the_page_on_it(built):
+    box, rc = render(ScenarioText.from_file(SCENARIO_DIR / "two_blocs.yaml"))
+    rc.find(v.Select, label="file in scenarios/").widget.v_model = "hegemonic.yaml"
+    token = _reload_token(rc)
+    rc.close()
+    reopened = recall(token)
+    assert reopened.file.endswith("hegemonic.yaml")
+    box, rc = render(reopened)
+    rc.find(v.Slider, label=INTERFERENCE).widget.v_model = 0.55
+    rc.find(v.Btn, children=["Reset"]).widget.fire_event("click", {})
+    assert built[-1].source is reopened
+    assert built[-1].sim.institution("Atlantic").params["interference"] == 0.55
+    rc.close()
+
+
+def _reload_token(rc) -> str:
+    widgets = [w for w in rc.find(v.VuetifyTemplate).widgets if w.has_trait("token")]
+    assert len(widgets) == 1, "expected the page to reopen on the new scenario"
+    return widgets[0].token
