@@ -35,8 +35,8 @@ def app_command(args: argparse.Namespace) -> int:
         raise UserError(f"the app needs {', '.join(missing)}; install the app extra: pip install -e '.[app]'")
     from simulation.app.source import DEFAULT_SCENARIO, ScenarioText
 
+    ScenarioText.from_file(args.scenario or DEFAULT_SCENARIO).checked()  # messages name the file as typed
     path = os.path.abspath(args.scenario) if args.scenario else str(DEFAULT_SCENARIO)
-    ScenarioText.from_file(path).checked()
     if not 0 <= args.port <= 65535:
         raise UserError(f"--port: expected a port number from 0 to 65535, got {args.port}")
     env = dict(os.environ, ALLIANCE_SIM_APP_SCENARIO=path, SOLARA_TELEMETRY_MIXPANEL_ENABLE="false")

@@ -109,3 +109,10 @@ def test_text_loading_names_the_upload_in_messages():
     with pytest.raises(ScenarioError) as err:
         load_scenario_text("name: x\nsteps: -1\n", "upload.yaml", base_dir=SCENARIO_DIR)
     assert str(err.value).startswith("upload.yaml:2: steps: expected")
+
+
+def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsteps: many\n")
+    assert main(["app", str(bad), "--port", "0"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {bad}:2: steps: expected a whole number")
