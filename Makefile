@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"Python >= 3.12 needed, found {sys.version}"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,calibrate,discover]'
+	$(BIN)/python -m pip install --quiet -e '.[test,calibrate,discover,app]'
 	touch $(STAMP)
 
 # The main job regenerates the committed headline results (same bytes but for timestamps):

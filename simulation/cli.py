@@ -2,7 +2,7 @@
 
 Sub-commands live in their own modules and register themselves here (``run``/``validate`` in
 ``simulation.cli_run``; ``sweep``/``report``/``reproduce`` in ``simulation.experiments.cli``; ``calibrate`` in
-``simulation.calibration.cli``).
+``simulation.calibration.cli``; ``app`` in ``simulation.app.cli``).
 A user's mistake arrives as ``UserError`` and becomes one line on stderr with exit code 2,
 never a traceback; anything else is a bug and keeps its traceback.
 """
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from simulation import __version__, cli_run
+from simulation.app import cli as app_cli
 from simulation.calibration import cli as calibration_cli
 from simulation.errors import UserError, error_text
 from simulation.experiments import cli as experiments_cli
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_run.register(subparsers)
     experiments_cli.register(subparsers)
     calibration_cli.register(subparsers)
+    app_cli.register(subparsers)
     return parser
 
 

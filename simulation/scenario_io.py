@@ -40,6 +40,7 @@ __all__ = [
     "ScenarioSource",
     "load_scenario",
     "load_scenario_with_source",
+    "load_scenario_text",
     "scenario_from_dict",
     "apply_overrides",
     "with_overrides",
@@ -898,6 +899,27 @@ def load_scenario_with_source(
     parsed = _parse_overrides(overrides)  # a malformed --set fails before the file is read
     data = read_yaml_mapping(file_path, source)
     included = _included_overrides(data, source, file_path)
+    data, source.overrides = _apply(data, [*included, *parsed], source)
+    return _validate(data, source), source
+
+
+def load_scenario_text(
+    text: str,
+    file: str,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    overrides: Sequence[str | Override] | Mapping[str, Any] = (),
+) -> tuple[Scenario, ScenarioSource]:
+    """Like ``load_scenario_with_source`` for a scenario held as text (pasted or uploaded in
+    the browser app): messages name ``file``, and relative paths (``world.distance_file``,
+    ``include``) are taken relative to ``base_dir`` (default: the current folder)."""
+    folder = Path(base_dir) if base_dir is not None else Path.cwd()
+    source = ScenarioSource(file=file, base_dir=folder)
+    parsed = _parse_overrides(overrides)
+    data = _parse_yaml(text, source)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"expected a mapping of keys ({SCENARIO_DOCUMENT[1]}, ...) at the top level, got {_kind_of(data)}", file=file, line=1)
+    included = _included_overrides(data, source, folder / Path(file).name)
     data, source.overrides = _apply(data, [*included, *parsed], source)
     return _validate(data, source), source
 

@@ -1,0 +1,105 @@
+"""The page's panels as SolaraViz components: functions ``f(app)`` of the ``AppModel`` that
+return a Solara element (SolaraViz re-renders them after each step through its
+``update_counter``).  Drawing time is added to ``app.draw_seconds`` for the performance line.
+"""
+
+from __future__ import annotations
+
+import time
+
+import solara
+from mesa.visualization.utils import force_update, update_counter
+
+from simulation.app import export, map as world_map, matrix, swap, timeseries
+from simulation.app.appmodel import AppModel
+
+
+def _when(app: AppModel, model) -> str:
+    year = None if model.start_year is None else model.start_year + model.steps
+    return f"step {model.steps}" + (f" ({year})" if year is not None else "")
+
+
+def _timed(app: AppModel, draw):
+    started = time.perf_counter()
+    out = draw()
+    app.draw_seconds += time.perf_counter() - started
+    return out
+
+
+def MapPanel(app: AppModel):
+    """The map of the run, and beside it the paired run's map."""
+    app.frames += 1
+    with solara.Column() as main:
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{_when(app, app.sim)}</b> of {app.run.steps}", classes=["as-step"])
+        html = _timed(app, lambda: world_map.svg(app.sim, app.run.name))
+        if app.partner is None:
+            solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
+        else:  # side by side, so the panel keeps its height
+            paired = _timed(app, lambda: world_map.svg(app.partner, f"paired: {app.partner_variant}"))
+            with solara.Columns([1, 1]):
+                solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
+                solara.HTML(tag="div", unsafe_innerHTML=paired, classes=["as-partner-map"])
+    return main
+
+
+def MatrixPanel(app: AppModel):
+    """Tension between every pair of active states, ordered by bloc."""
+    html = _timed(app, lambda: matrix.svg(app.sim))
+    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-matrix-box"])
+
+
+def SeriesPanel(app: AppModel):
+    """The key metrics over time (the paired run dashed)."""
+    html = _timed(app, lambda: timeseries.svg(app.sim, app.run.steps, app.partner))
+    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-series-box"])
+
+
+KEY_METRICS = ("mean_tension", "dispute_rate", "conflict_rate", "crisis_rate", "mean_autonomy")
+
+
+@solara.component
+def SwapPanel(app: AppModel):
+    """Run the same world and seed with other rules beside this one (paired)."""
+    update_counter.get()
+    variant = solara.use_reactive(swap.KINDS_SWAPPED)
+
+    def start():
+        app.start_swap(variant.value)
+        force_update()
+
+    def stop():
+        app.stop_swap()
+        force_update()
+
+    with solara.Column() as main:
+        with solara.Row():
+            solara.Select("paired run", values=list(swap.VARIANTS), value=variant)
+            solara.Button("Swap", on_click=start, color="primary", classes=["as-swap"])
+            solara.Button("Clear", on_click=stop, outlined=True)
+        if app.swap_problem:
+            solara.Error(app.swap_problem)
+        if app.partner is not None:
+            a, b = timeseries.latest(app.sim, KEY_METRICS), timeseries.latest(app.partner, KEY_METRICS)
+            rows = "".join(f"<tr><td>{m}</td><td>{a[m]:.4g}</td><td>{b[m]:.4g}</td><td>{b[m] - a[m]:+.4g}</td></tr>" for m in KEY_METRICS)
+            solara.HTML(tag="div", classes=["as-paired"], unsafe_innerHTML=(
+                f"<b>Paired run ({app.partner_variant}), {_when(app, app.partner)}, same seed {app.run.seed}</b>"
+                f"<table><tr><th>metric</th><th>this run</th><th>paired</th><th>difference</th></tr>{rows}</table>"
+                "<small>Same world, same random numbers: the difference is the rules'.</small>"))
+    return main
+
+
+@solara.component
+def ExportPanel(app: AppModel):
+    """The run back to the command line, the seed used, and the performance line."""
+    update_counter.get()
+    with solara.Column() as main:
+        solara.FileDownload(lambda: export.resolved_yaml(app), filename="scenario.resolved.yaml", label="scenario.resolved.yaml")
+        solara.FileDownload(lambda: export.timeseries_csv(app.sim), filename="timeseries.csv", label="timeseries.csv")
+        # (not solara.Markdown: it loads KaTeX from a CDN, which fails offline)
+        solara.HTML(tag="div", unsafe_innerHTML="<code>alliance-sim run scenario.resolved.yaml</code> gives the same <code>timeseries.csv</code>.")
+        if app.problem:
+            solara.Warning(app.problem)
+        model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)
+        draw_ms = 1000 * app.draw_seconds / max(app.frames, 1)
+        solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame", classes=["as-perf"])
+    return main

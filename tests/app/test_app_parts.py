@@ -1,0 +1,118 @@
+"""The app's parts without a page: layout, controls, swap, the app model, the downloads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+from simulation.app import controls, layout, swap
+from simulation.app.appmodel import AppModel
+from simulation.app.export import resolved_yaml, timeseries_csv
+from simulation.app.source import SCENARIO_DIR, ScenarioText
+from simulation.cli import main
+from simulation.scenario_io import load_scenario_text
+
+TWO_BLOCS = ScenarioText.from_file(SCENARIO_DIR / "two_blocs.yaml")
+INTERFERENCE = "institutions.Atlantic.params.interference"
+
+
+def test_classical_mds_keeps_planar_distances_and_fixes_the_signs():
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(0, 1000, (12, 2))
+    dist = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+    xy = layout.classical_mds(dist)
+    back = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
+    assert np.allclose(back, dist, atol=1e-6)
+    assert xy[0, 0] <= 0 and xy[0, 1] >= 0
+    assert np.array_equal(layout.classical_mds(dist), xy)  # deterministic
+
+
+def test_real_world_layout_is_fixed_across_steps_and_covers_late_entrants():
+    app = AppModel(source=ScenarioText.from_file(SCENARIO_DIR / "world_1949_1990.yaml"))
+    before = layout.positions(app.sim).copy()
+    assert before.shape == (app.sim.n, 2) and np.isfinite(before).all()
+    assert not app.sim.active.all()  # states that enter later have a place already
+    for _ in range(3):
+        app.step()
+    assert np.array_equal(layout.positions(app.sim), before)
+
+
+def test_controls_cover_each_institution_kind_and_every_switch():
+    scenario, _ = TWO_BLOCS.load()
+    params = controls.model_params(scenario)
+    assert params[INTERFERENCE]["value"] == scenario.institutions["Atlantic"].params.interference
+    assert "institutions.Concord.params.dialogue_intensity" in params
+    assert "institutions.Concord.params.interference" not in params
+    assert sum(k.startswith("mechanisms.") for k in params) == len(type(scenario.mechanisms).model_fields)
+    assert controls.seed_of("7", 1) == (7, None)
+    seed, message = controls.seed_of("x", 1)
+    assert seed == 1 and "whole number" in message
+
+
+def test_app_model_takes_its_controls_and_drops_mesas_scenario_keyword():
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    app = AppModel(source=TWO_BLOCS, seed="5", scenario=MesaScenario(), **{INTERFERENCE: 0.42, "mechanisms.umbrella": False})
+    atlantic = app.sim.institution("Atlantic")
+    assert atlantic.params["interference"] == 0.42
+    assert app.sim.seed == 5 and not app.sim.mechanisms.umbrella
+    assert app.changed_controls() == {INTERFERENCE: 0.42, "mechanisms.umbrella": False}
+
+
+def test_app_model_stops_at_the_scenarios_last_step():
+    text = ScenarioText(TWO_BLOCS.text.replace("steps: 100", "steps: 3"), "short.yaml", TWO_BLOCS.base_dir)
+    app = AppModel(source=text)
+    for _ in range(5):
+        app.step()
+    assert app.sim.steps == 3 and not app.running
+
+
+def test_swapped_kinds_and_no_institutions():
+    scenario, _ = TWO_BLOCS.load()
+    kinds = swap.swapped(scenario, swap.KINDS_SWAPPED)
+    assert kinds.institutions["Atlantic"].kind == "dialogue" and kinds.institutions["Concord"].kind == "hegemonic"
+    assert swap.swapped(kinds, swap.KINDS_SWAPPED).institutions["Atlantic"].kind == "hegemonic"
+    assert swap.swapped(scenario, swap.NO_INSTITUTIONS).institutions == {}
+    assert kinds.model_dump(exclude={"institutions", "name"}) == scenario.model_dump(exclude={"institutions", "name"})
+
+
+def test_paired_run_catches_up_and_steps_in_lockstep_with_common_world():
+    app = AppModel(source=TWO_BLOCS)
+    app.step()
+    app.step()
+    app.start_swap(swap.NO_INSTITUTIONS)
+    assert app.partner.steps == 2 and app.partner.institutions == []
+    app.step()
+    assert app.partner.steps == app.sim.steps == 3
+    assert app.partner.names == app.sim.names
+    fresh = AppModel(source=TWO_BLOCS)
+    fresh.start_swap(swap.KINDS_SWAPPED)  # same world and seed: the same states at step 0
+    assert np.array_equal(fresh.partner.capability, fresh.sim.capability)
+    assert np.array_equal(fresh.partner.regime, fresh.sim.regime)
+
+
+def test_downloaded_scenario_reproduces_the_time_series(tmp_path):
+    app = AppModel(source=TWO_BLOCS, seed="3", **{INTERFERENCE: 0.3})
+    for _ in range(4):
+        app.step()
+    yaml_text = resolved_yaml(app)
+    assert f"# Set in the app: {INTERFERENCE}=0.3" in yaml_text
+    (tmp_path / "scenario.resolved.yaml").write_text(yaml_text)
+    assert main(["run", str(tmp_path / "scenario.resolved.yaml"), "--out", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "timeseries.csv").read_text() == timeseries_csv(app.sim)
+
+
+def test_text_loading_names_the_upload_in_messages():
+    from simulation.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario_text("name: x\nsteps: -1\n", "upload.yaml", base_dir=SCENARIO_DIR)
+    assert str(err.value).startswith("upload.yaml:2: steps: expected")
+
+
+def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nsteps: many\n")
+    assert main(["app", str(bad), "--port", "0"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {bad}:2: steps: expected a whole number")
