@@ -50,7 +50,11 @@ LOCK = ".lock"
 #: Files a sweep or report writes at the top of a results folder.
 SCORES = "scores.csv"
 BURNIN = "burnin.csv"
-OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES, BURNIN)
+TARGETS = "targets.csv"
+OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES, BURNIN, TARGETS)
+#: Folders that ``alliance-sim discover`` and ``export`` write from a folder's results: the tool's,
+#: so not foreign, but not a sweep's either, so ``--force`` keeps them.
+DERIVED_DIRS = ("discover", "export")
 #: Folders they write; each holds only files whose names the manifest determines.
 OWNED_DIRS = (SCENARIOS_DIR, RUNS_DIR, RECORDS_DIR, FIGURES_DIR, MEMBERSHIPS_DIR)
 OWNED = (*OWNED_FILES, *OWNED_DIRS)
@@ -223,6 +227,8 @@ class ResultsFolder:
             if _is_temporary(entry) or entry == LOCK:
                 if not path.is_symlink():
                     continue
+            if entry in DERIVED_DIRS and path.is_dir() and not path.is_symlink():
+                continue
             if entry in OWNED_DIRS and path.is_dir() and not path.is_symlink():
                 for inner in sorted(os.listdir(path)):
                     rel = f"{entry}/{inner}"
