@@ -395,7 +395,7 @@ def _prepare(folder: ResultsFolder, fixed: dict[str, Any], *, resume: bool, forc
         old = _read_manifest(folder, resume=False)
         folder.check_foreign(old)
         files = folder.planned_removal(old)
-        runs = sum(1 for p in files if p.parent == folder.runs_dir and p.suffix == ".json")
+        runs = sum(1 for p in files if p.parent in (folder.runs_dir, folder.records_dir) and p.suffix == ".json")  # records/, or runs/ in old folders
         names = sorted({p.relative_to(folder.root).parts[0] for p in files})
         say(f"--force: replacing the results in {folder.root}: {len(files)} file(s) the manifest names "
             f"({runs} run record(s); in {', '.join(names)}); nothing else is touched")

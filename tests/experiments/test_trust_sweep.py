@@ -34,7 +34,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 def _results(root: Path) -> dict[str, bytes]:
     """What must be identical between two sweeps of the same experiment (not timings)."""
     out = {k: v for k, v in _tree(root).items() if k.endswith(".parquet") or k in ("summary.csv", EXPERIMENT_COPY) or k.startswith("scenarios/")}
-    for path in sorted((root / "runs").glob("*.json")):
+    for path in sorted((root / "records").glob("*.json")):
         record = json.loads(path.read_text())
         out[str(path.relative_to(root))] = json.dumps({k: record[k] for k in ("status", "summary", "seed")}).encode()
     return out
@@ -210,7 +210,7 @@ def _launch(experiment: Path, out: Path) -> subprocess.Popen:
 
 def _wait_for_runs(proc: subprocess.Popen, out: Path, n: int) -> None:
     deadline = time.monotonic() + PATIENCE_S
-    while len(list((out / "runs").glob("*.json"))) < n:
+    while len(list((out / "records").glob("*.json"))) < n:
         assert proc.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
 
@@ -231,7 +231,7 @@ def test_a_signal_to_the_parent_alone_stops_workers_at_once(make_experiment, tmp
     out = tmp_path / "r"
     proc = _launch(experiment, out)
     _wait_for_runs(proc, out, 4)
-    workers = {json.loads(p.read_text())["pid"] for p in (out / "runs").glob("*.json")}
+    workers = {json.loads(p.read_text())["pid"] for p in (out / "records").glob("*.json")}
     signalled = time.monotonic()
     os.kill(proc.pid, sig)  # the parent only, not its process group
     _, err = proc.communicate(timeout=PATIENCE_S)
@@ -242,7 +242,7 @@ def test_a_signal_to_the_parent_alone_stops_workers_at_once(make_experiment, tmp
     time.sleep(0.5)
     assert workers and not any(_alive(pid) for pid in workers), "a worker outlived the sweep"
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["ok"] == len(list((out / "runs").glob("*.json"))) < 80
+    assert manifest["counts"]["ok"] == len(list((out / "records").glob("*.json"))) < 80
     assert not (out / ".lock").exists()
     done = subprocess.run([sys.executable, "-m", "simulation", "sweep", str(experiment), "--out", str(out), "--resume"],
                           capture_output=True, text=True, timeout=PATIENCE_S * 2)
