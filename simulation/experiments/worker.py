@@ -48,12 +48,16 @@ TMP_SUFFIX = ".tmp"
 
 #: Column types of the per-run time series files (fixed, so files compare across runs).
 _TEXT = pa.dictionary(pa.int32(), pa.string())
-TIMESERIES_SCHEMA = pa.schema([
+#: The run's coordinates, first in every per-run file (``_run_columns`` fills them).
+RUN_FIELDS = [
     ("run_id", _TEXT),
     ("scenario", _TEXT),
     ("point", pa.int32()),
     ("replication", pa.int32()),
     ("seed", pa.int64()),
+]
+TIMESERIES_SCHEMA = pa.schema([
+    *RUN_FIELDS,
     ("step", pa.int64()),
     ("metric", _TEXT),
     ("scope", _TEXT),
@@ -61,11 +65,7 @@ TIMESERIES_SCHEMA = pa.schema([
 ])
 #: Column types of the per-run membership records (see ``simulation.record``).
 MEMBERSHIPS_SCHEMA = pa.schema([
-    ("run_id", _TEXT),
-    ("scenario", _TEXT),
-    ("point", pa.int32()),
-    ("replication", pa.int32()),
-    ("seed", pa.int64()),
+    *RUN_FIELDS,
     ("step", pa.int64()),
     ("year", pa.int64()),
     ("state", _TEXT),
