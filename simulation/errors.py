@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 
 class UserError(Exception):
     """A mistake the user can fix (bad file, bad value, unknown name).
@@ -83,3 +85,28 @@ def error_groups(entries: list[dict], path_of) -> list[ErrorGroup]:
 def error_text(exc: UserError) -> str:
     """What the command line prints: ``error: `` before each problem's line."""
     return "\n".join(f"error: {line}" for line in str(exc).splitlines())
+
+
+def data_file_text(path: str, key: str, columns: str) -> tuple[str, "Callable[[str, int | None], ScenarioError]"]:
+    """The text of a UTF-8 CSV data file that a scenario names at ``key`` (a byte-order mark is
+    fine), and ``problem(message, line=None)`` making a ``ScenarioError`` at ``key`` that names
+    the file and line.  Missing, unreadable and non-text files are such errors already;
+    ``columns`` says what the file should hold (e.g. ``a,b,km``)."""
+    from pathlib import Path
+
+    def problem(message: str, line: int | None = None) -> ScenarioError:
+        where = f"{path}:{line}" if line else str(path)
+        return ScenarioError(f"{where}: {message}", path=key)
+
+    p = Path(path)
+    if not p.is_file():
+        raise problem("no such file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise problem(f"cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig"), problem
+    except UnicodeDecodeError as exc:
+        raise problem(f"cannot be read as text (expected a UTF-8 CSV file with columns {columns})",
+                      data.count(b"\n", 0, exc.start) + 1) from None

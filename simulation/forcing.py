@@ -12,11 +12,10 @@ import csv
 import io
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from simulation.errors import ScenarioError
+from simulation.errors import data_file_text
 
 FORCING_COLUMNS = ("year", "state", "capability", "regime")
 
@@ -50,22 +49,7 @@ def read_forcing_file(path: str, names: list[str]) -> Forcing:
     at ``history.forcing_file`` naming the CSV and its line.
     """
     index = {n: i for i, n in enumerate(names)}
-    p = Path(path)
-
-    def problem(message: str, line: int | None = None) -> ScenarioError:
-        where = f"{path}:{line}" if line else str(path)
-        return ScenarioError(f"{where}: {message}", path="history.forcing_file")
-
-    if not p.is_file():
-        raise problem("no such file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise problem(f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise problem("cannot be read as text (expected a UTF-8 CSV file with columns year,state,capability,regime)", data.count(b"\n", 0, exc.start) + 1) from None
+    text, problem = data_file_text(path, "history.forcing_file", "year,state,capability,regime")
 
     rows: dict[int, dict[int, tuple[float, float]]] = {}
     seen: dict[tuple[int, str], int] = {}

@@ -12,11 +12,10 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from simulation.errors import ScenarioError
+from simulation.errors import ScenarioError, data_file_text
 from simulation.forcing import Forcing, read_forcing_file
 from simulation.scenario import Beta, EnterEvent, LogNormal, Pareto, Scenario, Uniform
 
@@ -247,23 +246,7 @@ def read_distance_file(path: str, names: list[str]) -> np.ndarray:
     n = len(names)
     dist = np.full((n, n), np.nan)
     np.fill_diagonal(dist, 0.0)
-    p = Path(path)
-
-    def problem(message: str, line: int | None = None) -> ScenarioError:
-        where = f"{path}:{line}" if line else str(path)
-        return ScenarioError(f"{where}: {message}", path="world.distance_file")
-
-    if not p.is_file():
-        raise problem("no such file")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise problem(f"cannot be read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise problem("cannot be read as text (expected a UTF-8 CSV file with columns a,b,km)", line) from None
+    text, problem = data_file_text(path, "world.distance_file", "a,b,km")
 
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
