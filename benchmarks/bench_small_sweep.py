@@ -89,7 +89,7 @@ def best_sweep(experiment: Path, out: Path, workers: int, report: bool, repeats:
 
 def runs_own_time(folder: Path) -> float:
     """Sum of the runs' own time (model, summary and writes), from their records."""
-    return sum(json.loads(p.read_text())["elapsed_s"] for p in (folder / "runs").glob("*.json"))
+    return sum(json.loads(p.read_text())["elapsed_s"] for p in (folder / "records").glob("*.json"))
 
 
 def main() -> None:
