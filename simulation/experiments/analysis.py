@@ -226,6 +226,26 @@ def morris_indices(results: StoredResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def morris_ranking(table: pd.DataFrame) -> pd.DataFrame:
+    """Parameters ranked by how much they matter over all outputs at once.
+
+    mu* has each output's own unit, so it is first divided by the largest mu* of that output
+    (scenario and metric); a parameter's score is its largest relative mu* over the outputs
+    (it matters if it moves any output), ties broken by the mean.  This ranking chooses the
+    Sobol study's parameters (experiments/sobol_top10.yaml)."""
+    if table.empty:
+        return pd.DataFrame(columns=["parameter", "score", "mean_relative", "top_output"])
+    t = table.copy()
+    top = t.groupby(["scenario", "metric"])["mu_star"].transform("max")
+    t["relative"] = np.where(top > 0, t["mu_star"] / top.where(top > 0, 1.0), 0.0)
+    t["output"] = t["metric"]
+    best = t.loc[t.groupby("parameter")["relative"].idxmax(), ["parameter", "relative", "output"]]
+    best = best.rename(columns={"relative": "score", "output": "top_output"})
+    best["mean_relative"] = best["parameter"].map(t.groupby("parameter")["relative"].mean())
+    return (best.sort_values(["score", "mean_relative", "parameter"], ascending=[False, False, True])
+            .reset_index(drop=True)[["parameter", "score", "mean_relative", "top_output"]])
+
+
 def grid_effects(results: StoredResults) -> pd.DataFrame:
     """Per scenario, grid parameter, value and metric: n, mean, sd and CI of the runs at
     that value (pooled over the other parameters' values when there are several)."""

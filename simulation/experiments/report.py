@@ -163,7 +163,17 @@ def _sensitivity_section(res: StoredResults) -> str:
             return "## Morris screening\n\nNot computable (missing runs)."
         rows = [[r["scenario"], r["metric"], figures._parameter_name(res, r["parameter"]), f"{_num(r['mu_star'])} ± {_num(r['mu_star_conf'])}", _num(r["sigma"]), _num(r["mu"])]
                 for _, r in table.iterrows()]
-        return "## Morris screening\n\n" + _table(["scenario", "metric", "parameter", "mu*", "sigma", "mu"], rows)
+        ranking = analysis.morris_ranking(table)
+        rank_rows = [[str(i + 1), figures._parameter_name(res, r["parameter"]), _num(r["score"]), _num(r["mean_relative"]), r["top_output"]]
+                     for i, r in ranking.iterrows()]
+        skipped = [ref.column for ref in res.metrics if ref.column not in set(table["metric"])]
+        note = (f" Left out because some design points have no value (e.g. cohesion of an institution with fewer than two "
+                f"members): {', '.join(f'`{m}`' for m in skipped)}." if skipped else "")
+        return ("## Morris ranking over all outputs\n\n"
+                "Each output's mu* divided by the largest mu* of that output; a parameter's score is its largest relative "
+                "mu* over the outputs (mean relative mu* breaks ties)." + note + "\n\n"
+                + _table(["rank", "parameter", "score", "mean relative mu*", "where largest"], rank_rows)
+                + "\n\n## Morris screening\n\n" + _table(["scenario", "metric", "parameter", "mu*", "sigma", "mu"], rows))
     return ""
 
 
