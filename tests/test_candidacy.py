@@ -162,6 +162,21 @@ def test_no_candidacy_period_is_accession_by_consent_in_the_cold_war_world():
     assert staged.memberships.equals(base.memberships)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_no_candidacy_period_and_no_veto_is_unilateral_accession(seed):
+    """Metamorphic: candidacy_years 0 (anything below one half) and veto_share 1 admit every
+    applicant in the year it applies, as without consent: the same members, the same time series;
+    the record only adds an apply row before each join after founding."""
+    sets = ["mechanisms.candidacy=true"] + [f"{k}.{p}={v}" for k in (A, C) for p, v in (("candidacy_years", 0.4), ("veto_share", 1))]
+    base = run_with_memberships(scenario(BOTH, steps=40), seed=seed)
+    staged = run_with_memberships(scenario(BOTH, steps=40, overrides=sets), seed=seed)
+    assert staged.timeseries.equals(base.timeseries)
+    rows = staged.memberships
+    assert rows[rows.change != "apply"].reset_index(drop=True).equals(base.memberships)
+    later = rows[rows.step > 0]
+    assert (later.change == "apply").sum() == (later.change == "join").sum() > 0
+
+
 def test_a_strict_veto_with_staged_candidacy_refuses_what_consent_refuses():
     """With every incumbent objecting (veto threshold above any utility) and veto_share 0, every
     candidacy is refused in the year it is made."""
