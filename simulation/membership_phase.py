@@ -3,7 +3,8 @@
 The utilities and the choice rule are pure functions in ``simulation.mechanisms.membership``;
 the history mechanisms (accession by consent, regional eligibility, persistent views, exit
 cost, leader exit and succession) are applied in a fixed order by
-``simulation.mechanisms.review``.  This module gathers their inputs from the model and
+``simulation.mechanisms.review``; staged candidacy (``simulation.mechanisms.candidacy``) narrows
+admission before that review and judges every running candidacy after it.  This module gathers their inputs from the model and
 applies the choices through ``simulation.roster`` (so each change, and each application and
 refusal, is in the membership record).  Only states in the world take part.  The draws are
 made whatever happens (common random numbers).
