@@ -3,7 +3,8 @@
 The utilities and the choice rule are pure functions in ``simulation.mechanisms.membership``;
 the history mechanisms (accession by consent, regional eligibility, persistent views, exit
 cost, leader exit and succession) are applied in a fixed order by
-``simulation.mechanisms.review``.  This module gathers their inputs from the model and
+``simulation.mechanisms.review``; staged candidacy (``simulation.mechanisms.candidacy``) narrows
+admission before that review and judges every running candidacy after it.  This module gathers their inputs from the model and
 applies the choices through ``simulation.roster`` (so each change, and each application and
 refusal, is in the membership record).  Only states in the world take part.  The draws are
 made whatever happens (common random numbers).
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation import regions, roster
-from simulation.mechanisms import membership, persistence
+from simulation.mechanisms import candidacy, membership, persistence
 from simulation.mechanisms import review as history_review
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 def setup(model: "AllianceModel", world: "WorldArrays") -> None:
     """The per-state x institution state the membership mechanisms keep (columns in the order
     of ``model.institutions``): regional eligibility, years of unbroken membership, trust in
-    each alliance's word (phase 6), and each institution's views (empty until the first review)."""
+    each alliance's word (phase 6), each institution's views (empty until the first review),
+    and running candidacies with the waits after refusals (mechanisms.candidacy)."""
     k = len(model.institutions)
     model.eligible = np.ones((model.n, k), dtype=bool)
     for c, inst in enumerate(model.institutions):
@@ -35,6 +37,7 @@ def setup(model: "AllianceModel", world: "WorldArrays") -> None:
     model.tenure = np.zeros((model.n, k), dtype=np.int64)
     model.trust = np.ones((model.n, k))
     model.views = {}
+    model.candidacies = candidacy.Candidacies.empty(model.n, k)
 
 
 def review(model: "AllianceModel", *, decide: bool = True) -> None:
@@ -60,10 +63,14 @@ def _decide(model: "AllianceModel", decide: bool) -> None:
     live = model.alive()
     if not decide or not live:
         return
+    cols = [model.institutions.index(k) for k in live]
+    barred = _start_candidacies(model) if mech.candidacy else None
     for k in live:
         if k.hegemonic:
             k.leader = history_review.new_leader(k, model.capability, left=False, succession=mech.leader_succession)
     reviewing = (draws < w.review_rate) | model.tally.crises
+    if mech.candidacy:  # a candidate reviews every year
+        reviewing |= model.candidacies.running.any(axis=1)
     if not model.all_active:
         reviewing &= model.active
     rows = np.flatnonzero(reviewing)
@@ -89,15 +96,25 @@ def _decide(model: "AllianceModel", decide: bool) -> None:
             centre = model.regime[k.members].mean()
             admissible[:, c] = np.abs(model.regime[rows] - centre) < k.params["admission_distance"]
     views = np.column_stack([model.views[k.name][rows] for k in live])
-    cols = [model.institutions.index(k) for k in live]
+    if mech.candidacy:
+        admissible = candidacy.restrict(admissible, rows, cols, model.candidacies, barred)
     # Every state's security demand, which the incumbents and a leader weigh: only when needed.
-    z_all = membership.security_demand(model.tension, model.proximity_active) if (mech.accession_consent or mech.leader_exit) else None
+    z_all = membership.security_demand(model.tension, model.proximity_active) if (mech.accession_consent or mech.leader_exit or mech.candidacy) else None
     d = history_review.review(
         rows, util, views, member, admissible, forced, locked, live, w, mech,
         tenure=model.tenure[:, cols], trust=model.trust[:, cols], eligible=model.eligible[:, cols],
         capability=model.capability, tension=model.tension, proximity=model.proximity_active, regime=model.regime,
         threat=model.threat, demand=z_all, relaxation=model.dynamics.tension.relaxation,
     )
+    if mech.candidacy:
+        out = candidacy.advance(
+            model.candidacies, rows, d.join, live, cols, w, capability=model.capability, tension=model.tension,
+            proximity=model.proximity_active, regime=model.regime, demand=z_all, relaxation=model.dynamics.tension.relaxation,
+        )
+        for c, k in enumerate(live):
+            roster.leave(model, k, rows[d.leave[:, c]])
+            roster.candidacies(model, k, out.withdrawn[c], out.applied[c], out.joined[c], out.refused[c])
+        return
     applied_rows, applied_cols = d.applied
     refused = set(zip(*(a.tolist() for a in d.refused)))
     for c, k in enumerate(live):
@@ -107,6 +124,14 @@ def _decide(model: "AllianceModel", decide: bool) -> None:
             roster.applications(model, k, idx, np.array([(i, c) not in refused for i in idx.tolist()], dtype=bool))
         else:
             roster.join(model, k, rows[d.join == c])
+
+
+def _start_candidacies(model: "AllianceModel") -> np.ndarray:
+    """Candidacies end where the institution, the state or the need has gone; returns where
+    states are still barred after a refusal."""
+    alive = np.array([k.alive for k in model.institutions], dtype=bool)
+    members = np.column_stack([k.members for k in model.institutions])
+    return model.candidacies.start_year(alive, model.active, members)
 
 
 __all__ = ["review", "setup"]

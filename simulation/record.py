@@ -16,8 +16,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MEMBERSHIP_COLUMNS = ("step", "year", "state", "institution", "change")
 #: The kinds of change; ``apply`` and ``refused`` are applications under accession by consent
-#: (an ``apply`` row is followed by the applicant's ``join`` or ``refused`` row).
-CHANGES = ("join", "leave", "found", "dissolve", "enter", "exit", "apply", "refused")
+#: (an ``apply`` row is followed by the applicant's ``join`` or ``refused`` row); under staged
+#: candidacy the ``join``, ``refused`` or ``withdraw`` (the candidate no longer wants in) row may
+#: come in a later year.
+CHANGES = ("join", "leave", "found", "dissolve", "enter", "exit", "apply", "refused", "withdraw")
 
 
 class MembershipLog:

@@ -61,6 +61,19 @@ def applications(model, inst: "InstitutionState", idx: Iterable[int] | np.ndarra
         model.membership_log.add(model.steps, "refused", state=model.names[i], institution=inst.name)
 
 
+def candidacies(model, inst: "InstitutionState", withdrawn: np.ndarray, applied: np.ndarray, joined: np.ndarray, refused: np.ndarray) -> None:
+    """One year of staged candidacy for ``inst`` (mechanisms.candidacy): ``withdraw`` rows, then
+    ``apply`` rows of new candidates, then the candidates admitted join and the blocked ones get
+    a ``refused`` row (the order of ``applications``, which this equals with no candidacy period)."""
+    for i in np.asarray(withdrawn, dtype=np.intp).tolist():
+        model.membership_log.add(model.steps, "withdraw", state=model.names[i], institution=inst.name)
+    for i in np.asarray(applied, dtype=np.intp).tolist():
+        model.membership_log.add(model.steps, "apply", state=model.names[i], institution=inst.name)
+    join(model, inst, joined)
+    for i in np.asarray(refused, dtype=np.intp).tolist():
+        model.membership_log.add(model.steps, "refused", state=model.names[i], institution=inst.name)
+
+
 def found(model, inst: "InstitutionState") -> None:
     """Record the founding of ``inst`` and its founders (whose ``members`` are already set)."""
     model.membership_log.add(model.steps, "found", institution=inst.name)
@@ -117,4 +130,4 @@ def forced_join(model, inst: "InstitutionState", i: int) -> None:
     join(model, inst, [i])
 
 
-__all__ = ["applications", "dissolve", "dissolve_small", "forced_join", "found", "join", "leave", "room_for"]
+__all__ = ["applications", "candidacies", "dissolve", "dissolve_small", "forced_join", "found", "join", "leave", "room_for"]

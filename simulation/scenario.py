@@ -236,6 +236,16 @@ class FounderSelector(Frozen):
     count: Annotated[int, Field(ge=1)]
 
 
+#: Years stored as real numbers (calibration priors are continuous), rounded half up where used;
+#: at most a century, longer than any run of interest.
+YearCount = Annotated[float, Field(ge=0.0, le=100.0)]
+#: Staged candidacy defaults (docs/ODD.md, M.6): two years of candidacy (NATO's Membership Action
+#: Plan and the SCO's observer years lasted several; two keeps an applicant with a persistent
+#: view able to get through), unanimity (the treaty rule; the calibration explores power
+#: weighting) and a two-year wait after a refusal (about one electoral cycle of the applicant).
+CANDIDACY_YEARS, VETO_SHARE, REAPPLY_YEARS = 2.0, 0.0, 2.0
+
+
 class HegemonicParams(Frozen):
     """Rules of a hegemonic internal-control alliance (NATO-like)."""
 
@@ -256,6 +266,9 @@ class HegemonicParams(Frozen):
     reliability: Unit = Field(0.75, description="rho: probability that an ally honours a call when a member fights an outsider (Leeds, Long & Mitchell 2000: about 75%)")
     ally_loss: Unit = Field(0.1, description="capability lost by an ally that joins a member's conflict (and by the opponent), times the other side's share of the pair's capability")
     succession_ratio: Annotated[float, Field(ge=1.0)] = Field(1.0, description="kappa: leadership passes to the strongest other member once its capability exceeds kappa times the leader's")
+    candidacy_years: YearCount = Field(CANDIDACY_YEARS, description="staged candidacy (mechanisms.candidacy): years an applicant must remain an unblocked candidate before it joins (a real number rounded half up to whole years, so calibration priors may be continuous; 0: joins in the year it applies)")
+    veto_share: Unit = Field(VETO_SHARE, description="staged candidacy: a candidacy is refused in a year when the objecting members' share of the institution's capability exceeds this (0: any single objection blocks, unanimity/consensus; 1: nothing blocks)")
+    reapply_years: YearCount = Field(REAPPLY_YEARS, description="staged candidacy: years a refused state waits before it may apply again (rounded half up to whole years)")
 
 
 class DialogueParams(Frozen):
@@ -270,6 +283,9 @@ class DialogueParams(Frozen):
     admission_distance: Unit = Field(1.0, description="admits states with |r_i - mean member r| < admission_distance (1: open to all)")
     burden: Unit = Field(0.001, description="yearly capability cost of membership (fraction)")
     veto_threshold: float = Field(-0.2, description="accession by consent: a member objects to an applicant when its utility of admitting it is below this (any objection refuses: consensus)")
+    candidacy_years: YearCount = Field(CANDIDACY_YEARS, description="staged candidacy (mechanisms.candidacy): years an applicant must remain an unblocked candidate before it joins (a real number rounded half up to whole years, so calibration priors may be continuous; 0: joins in the year it applies)")
+    veto_share: Unit = Field(VETO_SHARE, description="staged candidacy: a candidacy is refused in a year when the objecting members' share of the institution's capability exceeds this (0: any single objection blocks, unanimity/consensus; 1: nothing blocks)")
+    reapply_years: YearCount = Field(REAPPLY_YEARS, description="staged candidacy: years a refused state waits before it may apply again (rounded half up to whole years)")
 
 
 class _InstitutionBase(Frozen):
@@ -418,6 +434,7 @@ class Mechanisms(Frozen):
     growth_trends: bool = Field(False, description="on: each state's capability grows at growth_mean + its own growth_trend")
     leader_exit: bool = Field(False, description="on: a leader weighs its own alliance and may leave it; the strongest remaining member succeeds")
     leader_succession: bool = Field(False, description="on: leadership passes to a member whose capability exceeds succession_ratio times the leader's")
+    candidacy: bool = Field(False, description="on: an application opens a candidacy judged every year by the incumbents' consent utilities; it is refused when the objectors' share of the institution's capability exceeds veto_share, and joins after candidacy_years unblocked years; a candidate withdraws when it no longer wants in (supersedes accession_consent's one-year decision)")
 
 
 # --------------------------------------------------------------------------------------

@@ -458,7 +458,7 @@ def test_succession_rule():
 
 # ====================================================================== the history switches
 NEW_SWITCHES = ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost",
-                "commitments", "growth_trends", "leader_exit", "leader_succession")
+                "commitments", "growth_trends", "leader_exit", "leader_succession", "candidacy")
 # Neutral values (the same as ZERO_PARAMS of tests/test_metamorphic.py, which checks each alone).
 NEUTRAL = [
     "institutions.Atlantic.params.veto_threshold=-1e9", "institutions.Atlantic.params.approval_threshold=-1e9",
@@ -466,6 +466,8 @@ NEUTRAL = [
     "dynamics.membership.exit_cost=0", "institutions.Atlantic.params.reliability=1", "institutions.Atlantic.params.ally_loss=0",
     "dynamics.membership.abandonment_loss=0", "dynamics.membership.entrapment_loss=0",
     "dynamics.membership.leadership_value=1e6", "institutions.Atlantic.params.succession_ratio=1e9",
+    "institutions.Atlantic.params.candidacy_years=0.4", "institutions.Atlantic.params.veto_share=1",
+    "institutions.Concord.params.candidacy_years=0.4", "institutions.Concord.params.veto_share=1",
 ]
 
 

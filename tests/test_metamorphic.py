@@ -192,6 +192,9 @@ ZERO_PARAMS = {
     "growth_trends": [],  # generated states have no growth_trend (0)
     "leader_exit": [f"{D}.membership.leadership_value=1e6"],
     "leader_succession": [f"{A}.succession_ratio=1e9"],
+    # No candidacy period (below half a year rounds to 0) and no veto: every applicant joins in
+    # the year it applies, as without consent (the record only gains apply rows).
+    "candidacy": [f"{k}.{p}" for k in (A, C) for p in ("candidacy_years=0.4", "veto_share=1")],
 }
 # What a switch needs, beyond its defaults, to act in these generated worlds at all.
 ENABLING = {

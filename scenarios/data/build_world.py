@@ -83,7 +83,7 @@ TREND_WAR_YEARS = range(1939, 1946)
 MIN_TREND_YEAR = 1816  # the first NMC year
 # The mechanisms a historical world switches on (docs/ODD.md, "Membership (issue: history)").
 HISTORY_MECHANISMS = ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost", "commitments",
-                      "growth_trends", "leader_exit", "leader_succession")
+                      "growth_trends", "leader_exit", "leader_succession", "candidacy")
 
 # Governance proxy g from Polity `durable` (years since the last regime transition):
 #   g = G_MIN + (G_MAX - G_MIN) * min(1, ln(1 + D) / ln(1 + D_REF))

@@ -21,7 +21,7 @@ from simulation.errors import UserError
 MEMBERSHIPS_DIR = "memberships"
 RECORD_COLUMNS = ("step", "year", "state", "institution", "change")
 OBSERVED_COLUMNS = ("institution", "year", "state", "ccode")
-CHANGES = ("join", "leave", "found", "dissolve", "enter", "exit", "apply", "refused")
+CHANGES = ("join", "leave", "found", "dissolve", "enter", "exit", "apply", "refused", "withdraw")
 
 
 @dataclass(frozen=True)

@@ -111,13 +111,19 @@ def incumbent_utility(
     )
 
 
+def objections(utility: np.ndarray, leader_col: int | None, *, veto: float, approval: float) -> np.ndarray:
+    """Objecting incumbents (applicants x incumbents): W < veto, and the leader also when it does
+    not approve (W_L < approval).  Staged candidacy weighs these by capability (candidacy.py)."""
+    objecting = utility < veto
+    if leader_col is not None:
+        objecting[:, leader_col] |= utility[:, leader_col] < approval
+    return objecting
+
+
 def consent(utility: np.ndarray, leader_col: int | None, *, veto: float, approval: float) -> np.ndarray:
     """Approved applicants (rows): no incumbent (column) objects (W < veto), and, where there is
     a leader, the leader approves (W >= approval).  No incumbents: nobody objects."""
-    approved = (utility >= veto).all(axis=1)
-    if leader_col is not None:
-        approved &= utility[:, leader_col] >= approval
-    return approved
+    return ~objections(utility, leader_col, veto=veto, approval=approval).any(axis=1)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ Order (docs/ODD.md, "Membership (issue: history)"):
 3. a leader weighs its own alliance with the leader's utility and is no longer locked (leader_exit);
 4. members weigh leaving with the exit cost added (exit_cost);
 5. ``membership.choose``;
-6. every join is an application, put to the incumbents (accession_consent).
+6. every join is an application, put to the incumbents (accession_consent); with staged
+   candidacy (``candidacy``) the caller restricts admission beforehand and judges afterwards
+   (``candidacy.restrict``, ``candidacy.advance``).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def review(
         join_threshold=w.join_threshold, leave_threshold=w.leave_threshold, max_memberships=w.max_memberships,
     )
     empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int))
-    if not mech.accession_consent:
+    if not mech.accession_consent or mech.candidacy:  # staged candidacy judges in candidacy.advance
         return Decision(leave, join, empty, empty)
     out = accession.screen(
         rows, join, institutions, w, capability=capability, tension=tension, proximity=proximity,

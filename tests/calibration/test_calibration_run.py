@@ -154,6 +154,9 @@ def test_overlay_is_included_by_a_scenario(make_toy, tmp_path):
 
 
 def test_shipped_ci_calibration_passes_its_checks():
+    """The CI calibration also fits Atlantic's staged candidacy (changed with mechanisms.candidacy:
+    its priors are continuous although the years are whole, see candidacy.whole_years)."""
     plan = check_calibration(load_calibration(ROOT / "calibration" / "ci_small.yaml"))
-    assert set(plan.midpoint) == {"dynamics.membership.join_threshold", "institutions.Atlantic.params.admission_distance"}
+    assert set(plan.midpoint) == {"dynamics.membership.join_threshold", "institutions.Atlantic.params.admission_distance",
+                                  "institutions.Atlantic.params.candidacy_years", "institutions.Atlantic.params.veto_share"}
     assert plan.pilot["distance"] >= 0
