@@ -23,9 +23,10 @@ change to any of them since shows as a difference.
 
 from __future__ import annotations
 
+import functools
 import io
-import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -44,23 +45,32 @@ PREDICTIVE_VALUES = ("q05", "q50", "q95", "observed")
 MANIFEST = "manifest.json"
 
 
+#: The head of a manifest read to tell a calibration folder from a sweep folder.
+HEAD_BYTES = 4096
+#: A calibration manifest is small (settings, sessions, chosen values): read within this.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
 def is_calibration_folder(results: str | Path) -> bool:
-    """Whether ``results`` holds a calibration (its manifest says ``kind: calibration``)."""
-    path = Path(results) / MANIFEST
+    """Whether ``results`` holds a calibration: ``calibrate`` writes ``"kind": "calibration"``
+    as the manifest's first key, so only the file's head is read (a sweep's manifest may be
+    large, and its own reader gives any message about it)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            head = json.load(fh)
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False  # not ours to judge: the sweep's reader gives the message
-    return isinstance(head, dict) and head.get("kind") == "calibration"
+        with open(Path(results) / MANIFEST, "rb") as fh:
+            head = fh.read(HEAD_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.match(r'\s*\{\s*"kind"\s*:\s*"calibration"', head) is not None
 
 
 def _manifest(root: Path) -> dict[str, Any]:
+    from simulation.experiments.store import read_json_bounded
+
     try:
-        manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_json_bounded(root / MANIFEST, MAX_MANIFEST_BYTES)
         text, sha = manifest["calibration"]["text"], manifest["calibration"]["sha256"]
         file = manifest["calibration"]["file"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, KeyError, TypeError) as exc:
         raise UserError(f"cannot be read ({type(exc).__name__}); expected the manifest 'alliance-sim calibrate' writes, with "
                         "calibration.file, .sha256 and .text", file=str(root / MANIFEST)) from None
     if manifest.get("status") != "complete":
@@ -146,8 +156,6 @@ def reproduce_calibration(results: str | Path, *, runs: int | None = None, worke
     draws = [{p: float(posterior[p].iloc[i]) for p in params} for i in picked]
     predictive = root / "predictive.csv"
     with open_mapper("serial" if workers == 1 else "processes", workers) as (mapper, _):
-        import functools
-
         fresh = list(mapper(functools.partial(_particle, plan.model), draws))
         for i, new in zip(picked, fresh):
             row = posterior.iloc[i]
@@ -171,7 +179,7 @@ def _predictive(plan: Any, posterior: pd.DataFrame, params: list[str], path: Pat
     c = plan.source.calibration
     result = RunResult("predictive.csv")
     if not path.is_file():
-        result.problems.append(f"predictive.csv: not stored (the calibration draws a fan chart, so it should be)")
+        result.problems.append("predictive.csv: not stored (the calibration draws a fan chart, so it should be)")
         return result
     stored = _read_csv(path, "predictive.csv")
     paths = predictive_paths(plan.model, posterior, params, c.fan_chart.particles, c.fan_chart.simulated_sizes, mapper)

@@ -104,7 +104,7 @@ def section(res: StoredResults, experiment_path: str | Path) -> str:
                 f"(here: {', '.join(res.labels)}; there: {', '.join(other.labels)}).")
     points = table["point"].nunique() > 1
     conf = f"{res.confidence:.0%}"
-    header = ["metric", "scenario", *(["design point"] if points else []), "pairs", f"mean here", f"mean in `{other.experiment.name}`",
+    header = ["metric", "scenario", *(["design point"] if points else []), "pairs", "mean here", f"mean in `{other.experiment.name}`",
               "difference", f"{conf} CI", "CI excludes 0"]
     rows = [[r["metric"], r["scenario"], *([str(r["point"])] if points else []), str(int(r["n"])), _num(r["mean_this"]),
              _num(r["mean_other"]), _num(r["mean"]), f"[{_num(r['ci_low'])}, {_num(r['ci_high'])}]",

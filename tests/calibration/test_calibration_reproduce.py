@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulation.calibration.reproduce import reproduce_calibration, sampled_particles
+from simulation.calibration.reproduce import is_calibration_folder, reproduce_calibration, sampled_particles
 from simulation.calibration.run import calibrate
 from simulation.cli import main
 
@@ -104,3 +104,9 @@ def test_bad_requests_exit_2_with_one_message(folder, capsys):
     assert main(["reproduce", str(folder)]) == 2
     err = capsys.readouterr().err
     assert "expected a complete calibration" in err and "Traceback" not in err
+
+
+def test_only_a_calibration_manifest_takes_the_calibration_mode(calibrated, tmp_path):
+    assert is_calibration_folder(calibrated)
+    (tmp_path / "manifest.json").write_text(json.dumps({"experiment": {"kind": "calibration"}, "runs": []}))
+    assert not is_calibration_folder(tmp_path) and not is_calibration_folder(tmp_path / "nowhere")
