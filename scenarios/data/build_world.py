@@ -21,6 +21,8 @@ Outputs (same bytes on every run; nothing depends on time, locale or dictionary 
   historical:  <out-data>/world_<Y>_<E>_states.csv (step 0 and every entering state),
                world_<Y>_<E>_distances.csv, world_<Y>_<E>_forcing.csv, scenarios/world_<Y>_<E>.yaml
   always:      <out-data>/observed_memberships.csv (the institutions' members by year)
+  calibrated:  <out-data>/<scenario stem>_calibrated.yaml, the calibrated default the world includes
+               (not with --no-calibrated; docs/calibration.md, "The calibrated default of the real worlds")
 
 Every rule below is documented, with counts, in scenarios/data/README.md, docs/real-world.md
 and docs/history.md.
@@ -87,8 +89,9 @@ HISTORY_MECHANISMS = ("accession_consent", "eligibility_regions", "view_persiste
 
 # The calibrated default (docs/calibration.md, "The calibrated default of the real worlds"): every
 # world includes the Cold War calibration's parameter set, a committed copy of
-# results/calibration_coldwar/overlay.yaml, restricted to the institutions the world declares (a
-# world without the WTO cannot take the WTO's parameters).  The restricted overlay is written beside
+# results/calibration_coldwar/overlay.yaml, restricted to the institutions a historical world
+# declares (a world without the WTO cannot take the WTO's parameters); a static world takes no
+# institution's parameters (write_calibrated_overlay says why).  The restricted overlay is written beside
 # the data tables as <out-data>/<scenario stem>_calibrated.yaml and included by a path relative to the
 # scenario, like the distance file, so a world built elsewhere is complete too.  --no-calibrated
 # builds a world on the model's defaults.
