@@ -21,6 +21,8 @@ Outputs (same bytes on every run; nothing depends on time, locale or dictionary 
   historical:  <out-data>/world_<Y>_<E>_states.csv (step 0 and every entering state),
                world_<Y>_<E>_distances.csv, world_<Y>_<E>_forcing.csv, scenarios/world_<Y>_<E>.yaml
   always:      <out-data>/observed_memberships.csv (the institutions' members by year)
+  calibrated:  <out-data>/<scenario stem>_calibrated.yaml, the calibrated default the world includes
+               (not with --no-calibrated; docs/calibration.md, "The calibrated default of the real worlds")
 
 Every rule below is documented, with counts, in scenarios/data/README.md, docs/real-world.md
 and docs/history.md.
@@ -84,6 +86,17 @@ MIN_TREND_YEAR = 1816  # the first NMC year
 # The mechanisms a historical world switches on (docs/ODD.md, "Membership (issue: history)").
 HISTORY_MECHANISMS = ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost", "commitments",
                       "growth_trends", "leader_exit", "leader_succession", "candidacy")
+
+# The calibrated default (docs/calibration.md, "The calibrated default of the real worlds"): every
+# world includes the Cold War calibration's parameter set, a committed copy of
+# results/calibration_coldwar/overlay.yaml, restricted to the institutions a historical world
+# declares (a world without the WTO cannot take the WTO's parameters); a static world takes no
+# institution's parameters (write_calibrated_overlay says why).  The restricted overlay is written beside
+# the data tables as <out-data>/<scenario stem>_calibrated.yaml and included by a path relative to the
+# scenario, like the distance file, so a world built elsewhere is complete too.  --no-calibrated
+# builds a world on the model's defaults.
+CALIBRATED = SCENARIO_DIR.parent / "calibration" / "coldwar_calibrated.yaml"
+CALIBRATED_SUFFIX = "_calibrated.yaml"
 
 # Governance proxy g from Polity `durable` (years since the last regime transition):
 #   g = G_MIN + (G_MAX - G_MIN) * min(1, ln(1 + D) / ln(1 + D_REF))
@@ -449,8 +462,10 @@ def institution_lines(blocks: list[dict]) -> list[str]:
 
 
 def write_scenario(path: Path, *, header, name, description, seed, steps, history, distance_rel, df,
-                   rivalries, blocks, event_lines, mechanisms=()) -> None:
+                   rivalries, blocks, event_lines, mechanisms=(), include=None) -> None:
     L = [f"# {line}".rstrip() for line in header]
+    if include is not None:
+        L.append(f"include: [{include}]  # the calibrated default (docs/calibration.md); build with --no-calibrated to leave it out")
     L += [f"name: {name}", f"description: {description}", f"seed: {seed}", f"steps: {steps}"]
     if history:
         L += ["history:"] + [f"  {k}: {v}" for k, v in history.items()]
@@ -485,8 +500,60 @@ def write_scenario(path: Path, *, header, name, description, seed, steps, histor
         fail("YAML round trip changed the state list or the memberships")
     if doc.get("history") != (history or None) or len(doc.get("events") or []) != len(event_lines):
         fail("YAML round trip changed the history block or the events")
+    if doc.get("include") != ([include] if include is not None else None):
+        fail("YAML round trip changed the include line")
     path.write_bytes(text.encode("utf-8"))
     return doc
+
+
+def calibrated_overlay(source: Path, institutions: list[str]) -> tuple[dict, list[str]]:
+    """The calibrated parameter set restricted to a world's institutions: every key except
+    ``institutions.<name>.*`` of an institution the world does not declare.  Returns the kept
+    mapping (in file order) and the institutions whose keys were left out."""
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        fail(f"{source}: cannot be read ({type(exc).__name__}); expected the calibrated overlay (or --no-calibrated)")
+    if not isinstance(data, dict) or "include" in data:
+        fail(f"{source}: expected an overlay of dotted key paths (as results/<calibration>/overlay.yaml), without include")
+    kept, dropped = {}, []
+    for key, value in data.items():
+        parts = str(key).split(".")
+        if parts[0] == "institutions" and len(parts) > 1 and parts[1] not in institutions:
+            if parts[1] not in dropped:
+                dropped.append(parts[1])
+            continue
+        kept[str(key)] = value
+    return kept, dropped
+
+
+def write_calibrated_overlay(path: Path, scenario: Path, source: Path, institutions: list[str], *, static: bool) -> str:
+    """Write the restricted overlay ``path`` for the world ``scenario``; return the include path
+    (relative to the scenario's folder).  A static world takes no institution's parameters: they
+    were fitted for the Cold War's hegemonic NATO and WTO, and the rule-swap experiment re-kinds a
+    static world's institutions (a dialogue NATO has no approval_threshold or reliability)."""
+    kept, dropped = calibrated_overlay(source, [] if static else institutions)
+    if static:
+        scope = "without any institution's keys (a static world's institutions keep the defaults of their kind)."
+    elif dropped:
+        scope = "restricted to the world's institutions: " + ", ".join(f"institutions.{d}.*" for d in dropped) + " left out (not in this world)."
+    else:
+        scope = "restricted to the world's institutions (every key applies)."
+    header = [
+        f"GENERATED FILE -- do not edit by hand; written by scenarios/data/build_world.py with {scenario.name}.",
+        f"The calibrated default of this world: {shown_path(source)}, the Cold War calibration's parameter",
+        "set (a committed copy of results/calibration_coldwar/overlay.yaml; docs/calibration.md,",
+        f"\"The calibrated default of the real worlds\"), {scope}",
+    ]
+    lines = [f"# {h}" for h in header]
+    for key, value in kept.items():
+        text = repr(value) if isinstance(value, float) else yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+        lines.append(f"{key}: {text}")
+    text = "\n".join(lines) + "\n"
+    if yaml.safe_load(text) != kept:
+        fail(f"YAML round trip changed the calibrated overlay {path}")
+    path.write_bytes(text.encode("utf-8"))
+    return Path(os.path.relpath(path.resolve(), scenario.resolve().parent)).as_posix()
 
 
 def shown_path(path: Path) -> str:
@@ -588,6 +655,13 @@ def replay(doc: dict, record: pd.DataFrame, start_year: int, end_year: int) -> N
 # ---------------------------------------------------------------------------------------
 
 
+def calibrated_flag(args) -> str:
+    """The calibration option as written in the header's command (nothing for the default)."""
+    if args.calibrated is None:
+        return " --no-calibrated"
+    return "" if args.calibrated.resolve() == CALIBRATED else f" --calibrated {shown_path(args.calibrated)}"
+
+
 def build_static(args, raw: Raw) -> None:
     year = args.year
     default_myear = year if year < MAX_YEAR else RECORD_LAST
@@ -628,6 +702,9 @@ def build_static(args, raw: Raw) -> None:
     dist_path.write_bytes(to_csv_bytes(dist[["a", "b", "km"]]))
     record_path, _ = write_record(raw, args.out_data)
     distance_rel = Path(os.path.relpath(dist_path.resolve(), out_scenario.resolve().parent)).as_posix()
+    include = None if args.calibrated is None else write_calibrated_overlay(
+        args.out_data / f"{out_scenario.stem}{CALIBRATED_SUFFIX}", out_scenario, args.calibrated, [b["name"] for b in blocks],
+        static=True)
 
     n_imp_pol = int((~states.polity_flag.str.startswith("observed")).sum())
     n_imp_dist = int((dist.source != "capdist").sum())
@@ -635,7 +712,8 @@ def build_static(args, raw: Raw) -> None:
         f" --membership-year {myear}" if myear != default_myear else "") + (
         f" --out-scenario {shown_path(out_scenario)}" if out_scenario.name != default_name else "") + (
         f" --sovereignty-rule {args.sovereignty_rule}" if args.sovereignty_rule != "capability-rank" else "") + (
-        f" --rivalries {shown_path(args.rivalries)}" if args.rivalries.resolve() != DATA_DIR / "rivalries.csv" else "")
+        f" --rivalries {shown_path(args.rivalries)}" if args.rivalries.resolve() != DATA_DIR / "rivalries.csv" else "") + (
+        calibrated_flag(args))
     described = [ARTICLE[b["name"]] + b["name"] + (f" (hegemonic, leader {b['leader']})" if b["leader"] else f" ({b['kind']})")
                  for b in blocks]
     names_only = [ARTICLE[b["name"]] + b["name"] for b in blocks]
@@ -665,7 +743,7 @@ def build_static(args, raw: Raw) -> None:
                    description=f"The state system of {year} (COW) with CINC capabilities, Polity5 regimes and capital "
                    f"distances; {phrase(names_only)} with their members as of {myear}.",
                    seed=args.seed, steps=args.steps if args.steps is not None else 50, history=None,
-                   distance_rel=distance_rel, df=df, rivalries=rivalries, blocks=blocks, event_lines=[])
+                   distance_rel=distance_rel, df=df, rivalries=rivalries, blocks=blocks, event_lines=[], include=include)
 
     print(f"states: {len(states)}; polity2 imputed: {n_imp_pol}; durable not observed: "
           f"{int((states.durable_flag != 'observed').sum())}; distance pairs imputed: {n_imp_dist} "
@@ -760,13 +838,16 @@ def build_history(args, raw: Raw) -> None:
     forcing_path.write_bytes(to_csv_bytes(forcing))
     record_path, record = write_record(raw, args.out_data)
     rel = lambda p: Path(os.path.relpath(p.resolve(), out_scenario.resolve().parent)).as_posix()  # noqa: E731
+    include = None if args.calibrated is None else write_calibrated_overlay(
+        args.out_data / f"{out_scenario.stem}{CALIBRATED_SUFFIX}", out_scenario, args.calibrated, inst_names, static=False)
 
     n_enter, n_exit = counts["enter"], counts["exit"]
     cmd = f"python scenarios/data/build_world.py --year {first} --end-year {end}" + (
         f" --out-scenario {shown_path(out_scenario)}" if out_scenario.name != default_name else "") + (
         f" --mode {args.mode}" if args.mode != "free" else "") + (
         f" --sovereignty-rule {args.sovereignty_rule}" if args.sovereignty_rule != "capability-rank" else "") + (
-        f" --rivalries {shown_path(args.rivalries)}" if args.rivalries.resolve() != DATA_DIR / "rivalries.csv" else "")
+        f" --rivalries {shown_path(args.rivalries)}" if args.rivalries.resolve() != DATA_DIR / "rivalries.csv" else "") + (
+        calibrated_flag(args))
     n_carried = int((forcing.flag != "observed").sum())
     header = [
         f"The real world from {first} to {end} as a historical scenario (a hindcast).",
@@ -798,7 +879,8 @@ def build_history(args, raw: Raw) -> None:
                          f"and capital distances, with {phrase([ARTICLE[n] + n for n in inst_names])}; "
                          "states, institutions and memberships change by scheduled events from the record.",
                          seed=args.seed, steps=end - start, history=history, distance_rel=rel(dist_path), df=df,
-                         rivalries=rivalries, blocks=blocks, event_lines=event_lines, mechanisms=HISTORY_MECHANISMS)
+                         rivalries=rivalries, blocks=blocks, event_lines=event_lines, mechanisms=HISTORY_MECHANISMS,
+                         include=include)
     replay(doc, record, start, end)
 
     print(f"{first}-{end}: step 0 = 31 Dec {start}: {len(df)} states; entering {n_enter}, leaving {n_exit}; "
@@ -825,6 +907,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rivalries", type=Path, default=DATA_DIR / "rivalries.csv", help="rivalry list a,b,intensity,source,...")
     ap.add_argument("--sovereignty-rule", choices=["capability-rank", "neutral"], default="capability-rank")
     ap.add_argument("--seed", type=int, default=2016)
+    ap.add_argument("--calibrated", type=Path, default=CALIBRATED, help="the calibrated parameter set the world includes, "
+                    "restricted to its institutions (default calibration/coldwar_calibrated.yaml; docs/calibration.md)")
+    ap.add_argument("--no-calibrated", dest="calibrated", action="store_const", const=None,
+                    help="build the world on the model's defaults (no include)")
     ap.add_argument("--steps", type=int, default=None, help="static worlds (default 50); a historical world has end - start + 1")
     args = ap.parse_args(argv)
 
@@ -838,6 +924,8 @@ def main(argv: list[str] | None = None) -> int:
             fail(f"missing raw file {args.raw / fname}")
         if sha256(args.raw / fname) != digest:
             fail(f"{args.raw / fname}: sha256 differs from PROVENANCE.md")
+    if args.calibrated is not None and not args.calibrated.is_file():
+        fail(f"missing calibrated overlay {args.calibrated}; expected calibration/coldwar_calibrated.yaml (or --no-calibrated)")
     raw = Raw(args.raw)
     if end == args.year:
         if args.mode != "free":

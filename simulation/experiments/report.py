@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.experiments import analysis, figures, labels, stationarity
+from simulation.experiments import analysis, compare, figures, labels, stationarity
 from simulation.experiments.analysis import StoredResults
 from simulation.experiments.store import REPORT
 
@@ -259,6 +259,7 @@ def build_report(root: str | Path) -> Path:
         record,
         _effects_section(res),
         _differences_section(res),
+        compare.section(res, _experiment_path(res)),  # compare_with: what changed against another folder
         stationarity.section(res),
         _sensitivity_section(res),
         _failures_section(res),

@@ -496,6 +496,12 @@ def reproduce_statistical(results: str | Path, *, sample: int = DEFAULT_SAMPLE, 
 def reproduce_command(results: str, *, runs: int | None, workers: int, rtol: float = DEFAULT_RTOL, verbose: bool = False,
                       statistical: bool = False, sample: int = DEFAULT_SAMPLE) -> int:
     """One verdict line on stderr (the per-run list with ``verbose``); exit 0 when acceptable."""
+    from simulation.calibration.reproduce import is_calibration_folder  # a calibration folder has its own items
+
+    if is_calibration_folder(results):
+        from simulation.calibration.reproduce import reproduce_calibration_command
+
+        return reproduce_calibration_command(results, runs=runs, workers=workers, rtol=rtol, verbose=verbose, statistical=statistical)
     if statistical:
         if runs is not None:
             raise UserError("--runs and --statistical: expected one of them (--sample K sets how many replications --statistical re-runs)")

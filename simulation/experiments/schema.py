@@ -301,6 +301,10 @@ class Experiment(Frozen):
     analysis: Analysis = Field(default_factory=Analysis)
     figures: list[Figure] | None = Field(None, description="figures to draw; default: those that fit the design")
     observed: Observed | None = Field(None, description="the historical record to score each institution against (scores.csv)")
+    compare_with: Annotated[str, Field(min_length=1)] | None = Field(
+        None, exclude_if=lambda v: v is None,  # absent from the stored settings when not set (older manifests stay equal)
+        description="another results folder, relative to this file: the report adds 'What changed against <folder>', "
+        "each shared scenario and summary metric paired by replication (simulation/experiments/compare.py)")
 
     @property
     def labels(self) -> list[str]:
