@@ -170,3 +170,44 @@ def test_a_line_across_the_antimeridian_goes_the_short_way():
     assert _segments(10, 50, 20, 60, wrap) == [(10, 50, 20, 60)]
     pieces = _segments(355, 100, 5, 120, wrap)  # Tonga to Fiji: 10 px apart across the edge
     assert pieces == [(5, 120, 0.0, 110.0), (355, 100, 360.0, 110.0)]
+
+
+def test_the_page_names_scenarios_without_the_machines_absolute_path(tmp_path, monkeypatch):
+    from simulation.app.source import display_name
+
+    monkeypatch.chdir(tmp_path)
+    assert display_name(str(SCENARIO_DIR / "world_2016.yaml")) == "scenarios/world_2016.yaml"
+    assert display_name(str(tmp_path / "sub" / "mine.yaml")) == "sub/mine.yaml"  # inside the current folder
+    assert display_name("/elsewhere/entirely/mine.yaml") == "mine.yaml"
+    assert display_name("my/own.yaml") == "my/own.yaml"  # as typed
+    assert ScenarioText.from_file(SCENARIO_DIR / "two_blocs.yaml").shown == "scenarios/two_blocs.yaml"
+    bad = SCENARIO_DIR / "nested" / "bad.yaml"  # not read: a name for the page only
+    text = ScenarioText("name: bad\nsteps: many\n", display_name(str(bad)), str(SCENARIO_DIR))
+    with pytest.raises(Exception) as exc:
+        text.load()
+    assert str(exc.value).startswith("scenarios/nested/bad.yaml:2:") and str(SCENARIO_DIR) not in str(exc.value)
+
+
+def test_play_waits_for_the_page_to_show_each_step(monkeypatch):
+    """Each step waits until the page reports showing the current one (so play draws every
+    step); without any report (no browser) nothing waits; a page that stops answering costs at
+    most FRAME_WAIT_S per step, counted as a frame not seen in time."""
+    import threading
+
+    from simulation.app import appmodel
+    from simulation.app.appmodel import Shown
+
+    shown = Shown()
+    assert shown.wait_for(7, timeout=0.0)  # never reported: no browser, no waiting
+    shown.report(3)
+    assert shown.wait_for(3, timeout=0.0) and not shown.wait_for(4, timeout=0.01)
+    threading.Timer(0.05, shown.report, args=(4,)).start()
+    assert shown.wait_for(4, timeout=5.0)  # released by the page's report from another thread
+
+    monkeypatch.setattr(appmodel, "FRAME_WAIT_S", 0.05)
+    app = AppModel.for_source(TWO_BLOCS, Shown())()
+    app.shown.report(0)
+    app.step()  # step 0 is shown: no wait
+    assert app.sim.steps == 1 and app.frames_missed == 0
+    app.step()  # step 1 never shown: waits FRAME_WAIT_S, then steps anyway
+    assert app.sim.steps == 2 and app.frames_missed == 1 and app.wait_seconds >= 0.05
