@@ -104,8 +104,11 @@ def play(page, seconds: float) -> dict:
     last_ms, last_text = changes[-1]
     steps = int(re.search(r"step (\d+)", last_text).group(1))
     elapsed = (last_ms - clicked) / 1000.0
-    painted = [p for p in painted if p[0] <= last_ms + 100]  # the last step's paint comes a frame later
+    # play goes on while the figures are read: count up to the last step the counter showed
+    # (whose paint comes a frame after its DOM update)
+    painted = [p for p in painted if p[0] <= last_ms + 100 and int(re.search(r"step (\d+)", p[1]).group(1)) <= steps]
     ticks = [t for t in ticks if clicked <= t <= last_ms]
+    seen = {int(re.search(r"step (\d+)", text).group(1)) for _, text in painted} - {0}
     model_ms, draw_ms, wait_ms = (float(x) for x in re.findall(r"([\d.]+) ms", perf))
     drawn = int(re.search(r"(\d+) frames drawn", perf).group(1))
     missed = int(re.search(r"(\d+) not seen in time", perf).group(1))
@@ -113,7 +116,8 @@ def play(page, seconds: float) -> dict:
             "frames_drawn_by_server": drawn, "dom_updates": len(changes), "dom_updates_per_second": round(len(changes) / elapsed, 1),
             "frames_painted": len(painted), "painted_per_second": round(len(painted) / elapsed, 1),
             "animation_frames_per_second": round(len(ticks) / elapsed, 1),
-            "steps_seen_share": round(len({p[1] for p in painted}) / max(steps, 1), 3),
+            "steps_seen_share": round(len(seen) / max(steps, 1), 3),
+            "steps_not_painted": sorted(set(range(1, steps + 1)) - seen)[:20],
             "model_ms_per_step": model_ms, "drawing_ms_per_frame": draw_ms, "waiting_ms_per_step": wait_ms,
             "steps_not_seen_in_time": missed}
 
@@ -133,4 +137,4 @@ def test_performance_while_playing(browser, url, artefacts):
     for name, f in figures.items():
         assert f["steps"] > 0, name  # a benchmark, not a timed test: it must play
         # ... and play draws every step: each one painted (unless the page did not answer in time)
-        assert f["steps_seen_share"] == 1.0 or f["steps_not_seen_in_time"] > 0, (name, f)
+        assert f["steps_not_painted"] == [] or f["steps_not_seen_in_time"] > 0, (name, f)
