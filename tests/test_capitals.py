@@ -60,3 +60,24 @@ def test_errors_are_the_haversine_minus_capdist():
     d = np.array([[0.0, 10000.0], [10000.0, 0.0]])
     e = bc.errors(lon, lat, d)
     assert e[0, 1] == pytest.approx(abs(math.pi * bc.EARTH_RADIUS_KM / 2 - 10000.0)) and np.isnan(e[0, 0])
+
+
+@pytest.mark.parametrize("world", ["world_2016.yaml", "world_1949_1990.yaml"])
+def test_lonlat_is_display_only_the_model_gives_the_same_numbers_without_it(world):
+    """Metamorphic: removing every lonlat (listed states and entering states) changes nothing."""
+    from simulation.app.export import timeseries_csv
+    from simulation.model import AllianceModel
+    from simulation.scenario_io import load_scenario
+
+    sc = load_scenario(DATA.parent / world, ["steps=4"])
+    assert all(s.lonlat is not None for s in sc.world.states)
+    events = [e.model_copy(update={"lonlat": None}) if e.kind == "enter" else e for e in sc.events]
+    bare = sc.model_copy(update={"world": sc.world.model_copy(update={"states": tuple(s.model_copy(update={"lonlat": None}) for s in sc.world.states)}),
+                                 "events": type(sc.events)(events)})
+    runs = []
+    for scenario in (sc, bare):
+        model = AllianceModel(scenario)
+        for _ in range(4):
+            model.step()
+        runs.append((timeseries_csv(model), model.tension.copy()))
+    assert runs[0][0] == runs[1][0] and np.array_equal(runs[0][1], runs[1][1])
