@@ -45,17 +45,23 @@ class Shown:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self.step: int | None = None
+        self._reporter: int | None = None  # the thread that delivers the page's reports
 
     def report(self, step: int) -> None:
         with self._cond:
             self.step = int(step)
+            self._reporter = threading.get_ident()
             self._cond.notify_all()
 
     def wait_for(self, step: int, timeout: float | None = None) -> bool:
         """True once the page shows ``step`` (or has never reported), False after ``timeout``
         (default ``FRAME_WAIT_S``)."""
         with self._cond:
-            return self.step is None or self._cond.wait_for(lambda: self.step == step, FRAME_WAIT_S if timeout is None else timeout)
+            if self.step is None or threading.get_ident() == self._reporter:
+                # never wait in the thread that delivers the reports (a Step click is handled
+                # there): the report waited for would queue behind the wait
+                return self.step is None or self.step == step
+            return self._cond.wait_for(lambda: self.step == step, FRAME_WAIT_S if timeout is None else timeout)
 
 
 class AppModel(mesa.Model):

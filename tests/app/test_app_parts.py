@@ -197,16 +197,24 @@ def test_play_waits_for_the_page_to_show_each_step(monkeypatch):
     from simulation.app import appmodel
     from simulation.app.appmodel import Shown
 
+    import time
+
     shown = Shown()
     assert shown.wait_for(7, timeout=0.0)  # never reported: no browser, no waiting
-    shown.report(3)
+    threading.Thread(target=shown.report, args=(3,)).start()  # reports come from another thread
+    time.sleep(0.05)
     assert shown.wait_for(3, timeout=0.0) and not shown.wait_for(4, timeout=0.01)
     threading.Timer(0.05, shown.report, args=(4,)).start()
     assert shown.wait_for(4, timeout=5.0)  # released by the page's report from another thread
+    shown.report(5)  # this thread delivers reports (as for a Step click): it never waits
+    started = time.perf_counter()
+    assert not shown.wait_for(6, timeout=5.0) and time.perf_counter() - started < 1.0
 
     monkeypatch.setattr(appmodel, "FRAME_WAIT_S", 0.05)
     app = AppModel.for_source(TWO_BLOCS, Shown())()
-    app.shown.report(0)
+    reporter = threading.Thread(target=app.shown.report, args=(0,))
+    reporter.start()
+    reporter.join()
     app.step()  # step 0 is shown: no wait
     assert app.sim.steps == 1 and app.frames_missed == 0
     app.step()  # step 1 never shown: waits FRAME_WAIT_S, then steps anyway
