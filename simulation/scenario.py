@@ -159,6 +159,10 @@ class Generate(Frozen):
         return dist
 
 
+#: A capital's (longitude, latitude) in degrees: display only (the browser app's map).
+LonLat = tuple[Annotated[float, Field(ge=-180.0, le=180.0)], Annotated[float, Field(ge=-90.0, le=90.0)]]
+
+
 class StateSpec(Frozen):
     """One explicitly listed state."""
 
@@ -169,6 +173,7 @@ class StateSpec(Frozen):
     governance: Unit = Field(0.6, description="governance quality g in [0,1]")
     stability: Unit | None = Field(None, description="initial internal stability h; default: equal to governance")
     location: tuple[float, float] | None = Field(None, description="capital position (x, y) in km; needed unless the world has a distance file")
+    lonlat: LonLat | None = Field(None, description="capital's longitude and latitude in degrees, for the browser app's map only (the model never reads it; distances come from location or the distance file)")
     policy: tuple[Unit, ...] | None = Field(None, description="initial foreign-policy position f (one value per policy dimension); default drawn")
     region: RegionName | None = Field(None, description="region for institutions' eligible_regions (simulation/regions.py; from the COW code); default none: outside every region")
     growth_trend: Annotated[float, Field(ge=-1.0, le=1.0)] | None = Field(None, description="own yearly log-growth relative to the world, added to growth_mean when mechanisms.growth_trends is on (fitted from NMC: simulation/mechanisms/capability_trends.py); default 0")
@@ -497,6 +502,7 @@ class EnterEvent(_Event):
     governance: Unit = Field(0.6, description="governance quality g")
     stability: Unit | None = Field(None, description="internal stability h on entry; default: equal to governance")
     location: tuple[float, float] | None = Field(None, description="capital position (x, y) in km; needed for a new state unless the world has a distance file")
+    lonlat: LonLat | None = Field(None, description="capital's longitude and latitude in degrees, for the browser app's map only (the model never reads it)")
     policy: tuple[Unit, ...] | None = Field(None, description="foreign-policy position f on entry; default drawn (after every other draw of the world)")
     region: RegionName | None = Field(None, description="region for institutions' eligible_regions (simulation/regions.py); a state keeps the region of its first entry that gives one; default none: outside every region")
     growth_trend: Annotated[float, Field(ge=-1.0, le=1.0)] | None = Field(None, description="own yearly log-growth relative to the world from entry on (mechanisms.growth_trends); default: the trend it had, 0 for a new state")

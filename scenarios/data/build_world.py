@@ -176,6 +176,21 @@ def fmt_float(x: float) -> str:
 # ---------------------------------------------------------------------------------------
 
 
+def read_lonlat(path: Path) -> dict[int, str]:
+    """ccode -> "lon, lat" of its capital (written by build_capitals.py; display only: the
+    model never reads it, the browser app draws the real worlds at it)."""
+    if not path.is_file():
+        fail(f"{path} is missing; run python scenarios/data/build_capitals.py first")
+    t = pd.read_csv(path, dtype={"lon": str, "lat": str})
+    return {int(c): f"{lon}, {lat}" for c, lon, lat in zip(t.ccode, t.lon, t.lat)}
+
+
+def lonlat_of(raw: "Raw", ccode: int) -> str:
+    if int(ccode) not in raw.lonlat:
+        fail(f"ccode {ccode} has no row in capitals.csv; run python scenarios/data/build_capitals.py")
+    return raw.lonlat[int(ccode)]
+
+
 class Raw:
     """The raw tables: the state list (with file lines), NMC, Polity5 (to 2018), capdist, memberships."""
 
@@ -196,6 +211,7 @@ class Raw:
         self.capdist = pd.read_csv(raw / "capdist.csv")
         self.memberships = ev.load_memberships(raw)
         self.name_of = dict(zip(s.ccode, s.stateabb))
+        self.lonlat = read_lonlat(DATA_DIR / "capitals.csv")
         self._present: dict[int, set[int]] = {}
         self._trends: dict[int, tuple[dict[int, float], float]] = {}
 
@@ -463,6 +479,7 @@ def institution_lines(blocks: list[dict]) -> list[str]:
 
 def write_scenario(path: Path, *, header, name, description, seed, steps, history, distance_rel, df,
                    rivalries, blocks, event_lines, mechanisms=(), include=None) -> None:
+    """The scenario YAML (``df`` has one row per listed state, ``lonlat`` included)."""
     L = [f"# {line}".rstrip() for line in header]
     if include is not None:
         L.append(f"include: [{include}]  # the calibrated default (docs/calibration.md); build with --no-calibrated to leave it out")
@@ -480,7 +497,8 @@ def write_scenario(path: Path, *, header, name, description, seed, steps, histor
     for r in df.itertuples():
         L.append(f"    - {{name: {r.name}, capability: {fmt_float(r.cinc)}, regime: {fmt_float(r.regime)}, "
                  f"sovereignty: {fmt_float(r.sovereignty)}, governance: {fmt_float(r.governance)}, "
-                 f"region: {regions.region_of(int(r.ccode))}, growth_trend: {fmt_float(r.growth_trend)}}}")
+                 f"region: {regions.region_of(int(r.ccode))}, growth_trend: {fmt_float(r.growth_trend)}, "
+                 f"lonlat: [{r.lonlat}]}}")
     L.append("rivalries:  # source in scenarios/data/rivalries.csv" if rivalries else "rivalries: []")
     for a, b, k, src in rivalries:
         L.append(f"  - {{a: {a}, b: {b}, intensity: {fmt_float(k)}}}  # {src}")
@@ -743,7 +761,8 @@ def build_static(args, raw: Raw) -> None:
                    description=f"The state system of {year} (COW) with CINC capabilities, Polity5 regimes and capital "
                    f"distances; {phrase(names_only)} with their members as of {myear}.",
                    seed=args.seed, steps=args.steps if args.steps is not None else 50, history=None,
-                   distance_rel=distance_rel, df=df, rivalries=rivalries, blocks=blocks, event_lines=[], include=include)
+                   distance_rel=distance_rel, df=df.assign(lonlat=[lonlat_of(raw, c) for c in df.ccode]), rivalries=rivalries,
+                   blocks=blocks, event_lines=[], include=include)
 
     print(f"states: {len(states)}; polity2 imputed: {n_imp_pol}; durable not observed: "
           f"{int((states.durable_flag != 'observed').sum())}; distance pairs imputed: {n_imp_dist} "
@@ -808,6 +827,7 @@ def build_history(args, raw: Raw) -> None:
         r = t[t.ccode == cc].iloc[0]
         return {"name": r["name"], "capability": r.cinc, "regime": r.regime, "sovereignty": r.sovereignty,
                 "governance": r.governance, "region": regions.region_of(int(cc)), "growth_trend": growth_trends(raw, [cc], year)[int(cc)],
+                "lonlat": lonlat_of(raw, cc),
                 "data": f"CINC of {r.cinc_year}, polity2 of {r.polity_year} ({r.polity_flag}), durable {r.durable_flag}"}
 
     event_lines, counts = ev.build_events(start_year=start, end_year=end, spells=raw.states, present=raw.present,
@@ -878,9 +898,9 @@ def build_history(args, raw: Raw) -> None:
                          description=f"The state system from {first} to {end} (COW), CINC capabilities, Polity5 regimes "
                          f"and capital distances, with {phrase([ARTICLE[n] + n for n in inst_names])}; "
                          "states, institutions and memberships change by scheduled events from the record.",
-                         seed=args.seed, steps=end - start, history=history, distance_rel=rel(dist_path), df=df,
-                         rivalries=rivalries, blocks=blocks, event_lines=event_lines, mechanisms=HISTORY_MECHANISMS,
-                         include=include)
+                         seed=args.seed, steps=end - start, history=history, distance_rel=rel(dist_path),
+                         df=df.assign(lonlat=[lonlat_of(raw, c) for c in df.ccode]), rivalries=rivalries, blocks=blocks,
+                         event_lines=event_lines, mechanisms=HISTORY_MECHANISMS, include=include)
     replay(doc, record, start, end)
 
     print(f"{first}-{end}: step 0 = 31 Dec {start}: {len(df)} states; entering {n_enter}, leaving {n_exit}; "

@@ -206,7 +206,7 @@ def build_events(*, start_year: int, end_year: int, spells: pd.DataFrame, presen
             d = entry_row(year, cc)
             emit(step, "enter", f"state: {d['name']}, capability: {fmt(d['capability'])}, regime: {fmt(d['regime'])}, "
                  f"sovereignty: {fmt(d['sovereignty'])}, governance: {fmt(d['governance'])}, region: {d['region']}, "
-                 f"growth_trend: {fmt(d['growth_trend'])}",
+                 f"growth_trend: {fmt(d['growth_trend'])}" + (f", lonlat: [{d['lonlat']}]" if d.get("lonlat") else ""),
                  f"states2016.csv line {int(row.line)}: {row.stateabb} ({row.statenme}, ccode {cc}) in the system "
                  f"from {date(row, 'st')}; data of {year}: {d['data']}")
         for cc in exiting:

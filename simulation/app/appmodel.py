@@ -12,6 +12,7 @@ The app reads the ``AllianceModel`` and never changes it: the only thing done to
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -30,6 +31,39 @@ from simulation.scenario import Scenario
 _THREADS = ThreadpoolController()
 
 
+#: Longest wait, while stepping, for the page to show the current step (seconds): a page that
+#: stops answering (closed, asleep) slows play to about one step per FRAME_WAIT_S.
+FRAME_WAIT_S = 1.0
+
+
+class Shown:
+    """The step the page shows, as the page reports it (``shown.vue``), so play can wait for
+    each frame before the next step: without it the model outruns the page, which then shows
+    only the latest of several frames (a few per second at full speed).  Until the first report
+    (no browser: ``solara.render`` in the tests) nothing waits."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.step: int | None = None
+        self._reporter: int | None = None  # the thread that delivers the page's reports
+
+    def report(self, step: int) -> None:
+        with self._cond:
+            self.step = int(step)
+            self._reporter = threading.get_ident()
+            self._cond.notify_all()
+
+    def wait_for(self, step: int, timeout: float | None = None) -> bool:
+        """True once the page shows ``step`` (or has never reported), False after ``timeout``
+        (default ``FRAME_WAIT_S``)."""
+        with self._cond:
+            if self.step is None or threading.get_ident() == self._reporter:
+                # never wait in the thread that delivers the reports (a Step click is handled
+                # there): the report waited for would queue behind the wait
+                return self.step is None or self.step == step
+            return self._cond.wait_for(lambda: self.step == step, FRAME_WAIT_S if timeout is None else timeout)
+
+
 class AppModel(mesa.Model):
     """One run in the app, and optionally its pair under other rules.
 
@@ -44,10 +78,14 @@ class AppModel(mesa.Model):
     #: dictionary can be empty, so the source must not depend on it.
     default_source: ScenarioText | None = None
 
+    #: The page's report of the step it shows (``for_source``; None: step without waiting).
+    shown: Shown | None = None
+
     @classmethod
-    def for_source(cls, source: ScenarioText) -> type["AppModel"]:
-        """A subclass whose models are built from ``source`` unless told otherwise."""
-        return type(cls.__name__, (cls,), {"default_source": source, "__module__": cls.__module__})
+    def for_source(cls, source: ScenarioText, shown: Shown | None = None) -> type["AppModel"]:
+        """A subclass whose models are built from ``source`` unless told otherwise, and whose
+        steps wait for the page to show the previous one (``shown``)."""
+        return type(cls.__name__, (cls,), {"default_source": source, "shown": shown, "__module__": cls.__module__})
 
     def __init__(self, *, source: ScenarioText | None = None, seed: str | int | None = None, **controls: Any):
         controls.pop("scenario", None)  # Mesa's own Scenario object, added by SolaraViz on Reset
@@ -73,6 +111,8 @@ class AppModel(mesa.Model):
         self.model_steps = 0
         self.draw_seconds = 0.0  # time spent drawing the panels (added by simulation.app.panels)
         self.frames = 0
+        self.wait_seconds = 0.0  # time spent waiting for the page to show a step
+        self.frames_missed = 0  # steps taken after FRAME_WAIT_S without the page showing the last one
 
     # ------------------------------------------------------------------ stepping
     @property
@@ -88,6 +128,10 @@ class AppModel(mesa.Model):
         if self.sim.steps >= self.run.steps:
             self.running = False
             return
+        if self.shown is not None:  # every step drawn: the page shows this one before the next
+            waited = time.perf_counter()
+            self.frames_missed += not self.shown.wait_for(self.sim.steps)
+            self.wait_seconds += time.perf_counter() - waited
         started = time.perf_counter()
         with _THREADS.limit(limits=1, user_api="blas"):
             self.sim.step()

@@ -15,10 +15,10 @@ import solara
 from mesa.visualization import SolaraViz
 
 from simulation.app import controls
-from simulation.app.appmodel import AppModel
+from simulation.app.appmodel import AppModel, Shown
 from simulation.app.panels import ExportPanel, MapPanel, MatrixPanel, SeriesPanel, SwapPanel
 from simulation.app.picker import Picker
-from simulation.app.source import DEFAULT_SCENARIO, ScenarioText, recall, remember
+from simulation.app.source import DEFAULT_SCENARIO, ScenarioText, display_name, recall, remember
 
 SCENARIO_ENV = "ALLIANCE_SIM_APP_SCENARIO"
 #: Default pause between steps while playing (ms); the speed slider goes down to 1.
@@ -27,14 +27,16 @@ PANELS = [(MapPanel, 0), (MatrixPanel, 0), (SeriesPanel, 0), (SwapPanel, 0), (Ex
 
 
 def initial_source() -> ScenarioText:
-    return ScenarioText.from_file(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
+    path = os.environ.get(SCENARIO_ENV) or str(DEFAULT_SCENARIO)
+    return ScenarioText.from_file(path, display_name(path))  # the page never shows the server's absolute paths
 
 
 @solara.component
 def Viz(source: ScenarioText):
     """SolaraViz for one scenario: its own model class, controls and play state."""
     scenario = solara.use_memo(lambda: source.load()[0], [source])
-    app = solara.use_memo(lambda: AppModel.for_source(source)(), [source])
+    shown = solara.use_memo(Shown, [source])
+    app = solara.use_memo(lambda: AppModel.for_source(source, shown)(), [source])
     SolaraViz(app, components=list(PANELS), model_params=controls.model_params(scenario),
               name=f"alliance-sim: {scenario.name}", play_interval=PLAY_INTERVAL_MS)
 

@@ -6,6 +6,7 @@ return a Solara element (SolaraViz re-renders them after each step through its
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import solara
 from mesa.visualization.utils import force_update, update_counter
@@ -88,6 +89,11 @@ def SwapPanel(app: AppModel):
     return main
 
 
+@solara.component_vue("shown.vue")
+def ShownStep(event_shown: Callable[[int], None] | None = None):
+    """Reports the step the page shows (``AppModel.shown``), so play draws every step."""
+
+
 @solara.component
 def ExportPanel(app: AppModel):
     """The run back to the command line, the seed used, and the performance line."""
@@ -99,7 +105,11 @@ def ExportPanel(app: AppModel):
         solara.HTML(tag="div", unsafe_innerHTML="<code>alliance-sim run scenario.resolved.yaml</code> gives the same <code>timeseries.csv</code>.")
         if app.problem:
             solara.Warning(app.problem)
+        if app.shown is not None:
+            ShownStep(event_shown=app.shown.report)
         model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)
         draw_ms = 1000 * app.draw_seconds / max(app.frames, 1)
-        solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame", classes=["as-perf"])
+        wait_ms = 1000 * app.wait_seconds / max(app.model_steps, 1)
+        solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame · waiting for the page {wait_ms:.1f} ms/step · "
+                    f"{app.frames} frames drawn for {app.model_steps} steps · {app.frames_missed} not seen in time", classes=["as-perf"])
     return main

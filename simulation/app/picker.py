@@ -12,7 +12,7 @@ from pathlib import Path
 
 import solara
 
-from simulation.app.source import ScenarioText, scenario_files
+from simulation.app.source import ScenarioText, display_name, scenario_files
 from simulation.errors import UserError, error_text
 
 
@@ -37,7 +37,7 @@ def Picker(loaded: solara.Reactive[ScenarioText], problem: solara.Reactive[str |
     pasted = solara.use_reactive("")
     files = scenario_files()
     shown = {Path(f).name: f for f in files}
-    current = Path(loaded.value.file).name if loaded.value.file in files else None
+    current = next((name for name, f in shown.items() if display_name(f) == loaded.value.file), None)
 
     def load(make: Callable[[], ScenarioText]) -> None:
         text, message = try_load(make)
@@ -46,10 +46,10 @@ def Picker(loaded: solara.Reactive[ScenarioText], problem: solara.Reactive[str |
             loaded.set(text)
 
     with solara.Card("Scenario"):
-        solara.Select("file in scenarios/", values=list(shown), value=current, on_value=lambda name: load(lambda: ScenarioText.from_file(shown[name])))
+        solara.Select("file in scenarios/", values=list(shown), value=current, on_value=lambda name: load(lambda: ScenarioText.from_file(shown[name], display_name(shown[name]))))
         UploadButton(event_upload=lambda data: load(lambda: ScenarioText.from_upload(str(data.get("name", "upload.yaml")), str(data.get("text", "")))))
         solara.InputTextArea("or paste YAML here", value=pasted, rows=3, auto_grow=False, continuous_update=True)
         solara.Button("Load pasted YAML", on_click=lambda: load(lambda: ScenarioText.from_upload("pasted.yaml", pasted.value)), outlined=True, classes=["as-load-pasted"])
-        solara.Text(f"running: {loaded.value.file}", classes=["as-running"])
+        solara.Text(f"running: {loaded.value.shown}", classes=["as-running"])
         if problem.value:
             solara.Error(problem.value, classes=["as-problem"])

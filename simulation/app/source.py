@@ -20,6 +20,20 @@ SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "two_blocs.yaml"
 
 
+def display_name(file: str) -> str:
+    """``file`` as typed when relative; an absolute path relative to the project root or the
+    current folder when inside one of them; else its file name."""
+    p = Path(file)
+    if not p.is_absolute():
+        return file
+    for base in (SCENARIO_DIR.parent, Path.cwd()):
+        try:
+            return p.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return p.name
+
+
 @dataclass(frozen=True)
 class ScenarioText:
     """YAML text, the name shown in messages (a path or an upload's name), and the folder
@@ -30,17 +44,25 @@ class ScenarioText:
     base_dir: str
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "ScenarioText":
+    def from_file(cls, path: str | Path, name: str | None = None) -> "ScenarioText":
+        """The file at ``path``, named ``name`` in messages (default: ``path`` as given)."""
         p = Path(path)
         try:
             text = p.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise UserError("no such file", file=str(path)) from None
+            raise UserError("no such file", file=name or str(path)) from None
         except UnicodeDecodeError:
-            raise UserError("cannot be read as text (expected a UTF-8 YAML file)", file=str(path)) from None
+            raise UserError("cannot be read as text (expected a UTF-8 YAML file)", file=name or str(path)) from None
         except OSError as exc:
-            raise UserError(f"cannot be read: {exc.strerror or exc}", file=str(path)) from None
-        return cls(text, str(path), str(p.resolve().parent))
+            raise UserError(f"cannot be read: {exc.strerror or exc}", file=name or str(path)) from None
+        return cls(text, name or str(path), str(p.resolve().parent))
+
+    @property
+    def shown(self) -> str:
+        """The name the page shows and messages use: a path relative to the project (or to the
+        current folder), else the file's name -- never the absolute path of the machine the
+        server runs on (it would show in screenshots and shared messages)."""
+        return display_name(self.file)
 
     @classmethod
     def from_upload(cls, name: str, text: str) -> "ScenarioText":

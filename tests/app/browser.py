@@ -64,11 +64,22 @@ def served(scenario: str | None = None):
             proc.wait()
 
 
-#: JavaScript: record (time in ms, step text) each time the step counter changes.
+#: JavaScript: record (time in ms, step text) each time the step counter changes in the page
+#: (``__steps``: DOM updates, which the browser may replace before painting any of them) and
+#: each animation frame that paints a counter different from the previous frame's
+#: (``__painted``: what a student can see); ``__ticks`` counts the animation frames.
 WATCH_STEPS = """() => {
-  window.__steps = [];
+  window.__steps = []; window.__painted = []; window.__ticks = [];
   const read = () => { const e = document.querySelector('.as-step'); return e ? e.textContent : null; };
   let last = read();
   new MutationObserver(() => { const t = read(); if (t !== last) { last = t; window.__steps.push([performance.now(), t]); } })
     .observe(document.body, {subtree: true, childList: true, characterData: true});
+  let shown = read();
+  const tick = (now) => {
+    window.__ticks.push(now);
+    const t = read();
+    if (t !== shown) { shown = t; window.__painted.push([now, t]); }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
 }"""

@@ -116,3 +116,106 @@ def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
     bad.write_text("name: bad\nsteps: many\n")
     assert main(["app", str(bad), "--port", "0"]) == 2
     assert capsys.readouterr().err.startswith(f"error: {bad}:2: steps: expected a whole number")
+
+
+REAL_WORLDS = ("world_2016.yaml", "world_1949_1990.yaml", "world_1991_2024.yaml", "world_2001_2024.yaml")
+
+
+def _capitals() -> dict[str, tuple[float, float]]:
+    import csv
+
+    with open(SCENARIO_DIR / "data" / "capitals.csv", encoding="utf-8") as f:
+        return {r["state"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(f)}
+
+
+@pytest.mark.parametrize("world", REAL_WORLDS)
+def test_real_worlds_are_placed_at_their_capitals_longitude_and_latitude(world):
+    app = AppModel(source=ScenarioText.from_file(SCENARIO_DIR / world))
+    capitals = _capitals()
+    assert layout.is_geographic(app.sim)
+    expected = np.array([capitals[name] for name in app.sim.names])  # late entrants included
+    assert np.array_equal(layout.positions(app.sim), expected)
+
+
+def test_world_map_is_equirectangular_with_a_graticule():
+    """Every drawn state's circle lies at a + s * lon, b - s * lat (one scale for both axes)."""
+    import re
+
+    from simulation.app import map as world_map
+
+    app = AppModel(source=ScenarioText.from_file(SCENARIO_DIR / "world_2016.yaml"))
+    svg = world_map.svg(app.sim)
+    capitals = _capitals()
+    drawn = re.findall(r'<circle cx="([-\d.]+)" cy="([-\d.]+)" r="[\d.]+"[^>]*><title>(\w+):', svg)
+    assert len(drawn) == int(app.sim.active.sum())
+    lon, lat = (np.array([capitals[name][k] for *_, name in drawn]) for k in (0, 1))
+    cx, cy = (np.array([float(p[k]) for p in drawn]) for k in (0, 1))
+    sx, ax = np.polyfit(lon, cx, 1)
+    sy, ay = np.polyfit(lat, cy, 1)
+    assert sx > 0 and np.isclose(sy, -sx, rtol=1e-3)  # north up, degrees square
+    assert np.abs(ax + sx * lon - cx).max() < 0.06 and np.abs(ay + sy * lat - cy).max() < 0.06  # rounding to 0.1 px
+    assert "180°W" in svg and "0°" in svg and "45°N" in svg and "longitude" in svg and "latitude" in svg
+
+
+def test_generated_world_keeps_its_generated_coordinates():
+    app = AppModel(source=TWO_BLOCS)
+    assert not layout.is_geographic(app.sim)
+    assert np.array_equal(layout.positions(app.sim), app.sim.location)
+
+
+def test_a_line_across_the_antimeridian_goes_the_short_way():
+    from simulation.app.map import _segments
+
+    wrap = (0.0, 360.0)  # 1 px per degree
+    assert _segments(10, 50, 20, 60, wrap) == [(10, 50, 20, 60)]
+    pieces = _segments(355, 100, 5, 120, wrap)  # Tonga to Fiji: 10 px apart across the edge
+    assert pieces == [(5, 120, 0.0, 110.0), (355, 100, 360.0, 110.0)]
+
+
+def test_the_page_names_scenarios_without_the_machines_absolute_path(tmp_path, monkeypatch):
+    from simulation.app.source import display_name
+
+    monkeypatch.chdir(tmp_path)
+    assert display_name(str(SCENARIO_DIR / "world_2016.yaml")) == "scenarios/world_2016.yaml"
+    assert display_name(str(tmp_path / "sub" / "mine.yaml")) == "sub/mine.yaml"  # inside the current folder
+    assert display_name("/elsewhere/entirely/mine.yaml") == "mine.yaml"
+    assert display_name("my/own.yaml") == "my/own.yaml"  # as typed
+    assert ScenarioText.from_file(SCENARIO_DIR / "two_blocs.yaml").shown == "scenarios/two_blocs.yaml"
+    bad = SCENARIO_DIR / "nested" / "bad.yaml"  # not read: a name for the page only
+    text = ScenarioText("name: bad\nsteps: many\n", display_name(str(bad)), str(SCENARIO_DIR))
+    with pytest.raises(Exception) as exc:
+        text.load()
+    assert str(exc.value).startswith("scenarios/nested/bad.yaml:2:") and str(SCENARIO_DIR) not in str(exc.value)
+
+
+def test_play_waits_for_the_page_to_show_each_step(monkeypatch):
+    """Each step waits until the page reports showing the current one (so play draws every
+    step); without any report (no browser) nothing waits; a page that stops answering costs at
+    most FRAME_WAIT_S per step, counted as a frame not seen in time."""
+    import threading
+
+    from simulation.app import appmodel
+    from simulation.app.appmodel import Shown
+
+    import time
+
+    shown = Shown()
+    assert shown.wait_for(7, timeout=0.0)  # never reported: no browser, no waiting
+    threading.Thread(target=shown.report, args=(3,)).start()  # reports come from another thread
+    time.sleep(0.05)
+    assert shown.wait_for(3, timeout=0.0) and not shown.wait_for(4, timeout=0.01)
+    threading.Timer(0.05, shown.report, args=(4,)).start()
+    assert shown.wait_for(4, timeout=5.0)  # released by the page's report from another thread
+    shown.report(5)  # this thread delivers reports (as for a Step click): it never waits
+    started = time.perf_counter()
+    assert not shown.wait_for(6, timeout=5.0) and time.perf_counter() - started < 1.0
+
+    monkeypatch.setattr(appmodel, "FRAME_WAIT_S", 0.05)
+    app = AppModel.for_source(TWO_BLOCS, Shown())()
+    reporter = threading.Thread(target=app.shown.report, args=(0,))
+    reporter.start()
+    reporter.join()
+    app.step()  # step 0 is shown: no wait
+    assert app.sim.steps == 1 and app.frames_missed == 0
+    app.step()  # step 1 never shown: waits FRAME_WAIT_S, then steps anyway
+    assert app.sim.steps == 2 and app.frames_missed == 1 and app.wait_seconds >= 0.05
