@@ -360,7 +360,9 @@ def build_plan(source: ExperimentFile, scenario_dir: Path | None = None) -> Plan
     check_design(source, scenarios, points)
     check_metrics(source, texts)
     seeds = replication_seeds(exp.seed, exp.replications)
-    groups = seed_groups(exp.design.seed_per, len(points), len(exp.design.parameters) + 1)
+    d = len(exp.design.parameters)
+    block = (2 * d + 2 if exp.design.second_order else d + 2) if exp.design.type == "sobol" else None
+    groups = seed_groups(exp.design.seed_per, len(points), d + 1, sobol_block=block)
     by_group = {g: group_seeds(exp.seed, g, exp.replications) for g in sorted(set(groups or ()))}
     runs = make_runs(list(texts), len(points), seeds, None if groups is None else [by_group[g] for g in groups])
     return Plan(source, texts, points, tuple(seeds), dseed, runs)

@@ -35,7 +35,7 @@ SEED_REFUSED = ("cannot set the run seed: each run's seed derives from the exper
                 "gets the same seed in every scenario and design point); expected another path (to vary seeds, change "
                 "'seed' or 'replications'; world.seed fixes the generated world)")
 DesignType = Literal["none", "grid", "lhs", "sobol", "morris"]
-SeedPer = Literal["replication", "point", "trajectory"]
+SeedPer = Literal["replication", "point", "trajectory", "sample"]
 Statistic = Literal["mean", "final", "min", "max", "sum"]
 FigureKind = Literal["comparison", "differences", "timeseries", "heatmap", "sobol", "morris"]
 
@@ -134,7 +134,9 @@ class Design(Frozen):
     seed_per: SeedPer = Field("replication", description="replication: replication k has the same seed at every point "
                               "(common random numbers across points); point: every point has seeds of its own (with a "
                               "generated world, a new world per point); trajectory (morris): the D + 1 points of a "
-                              "trajectory share seeds, each trajectory has its own. Scenarios always share them")
+                              "trajectory share seeds, each trajectory has its own; sample (sobol): the world is one more input factor, "
+                              "so each base sample's A row and its AB rows share one seed and its BA rows and B row another "
+                              "(pairs that differ in one parameter share their world). Scenarios always share them")
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> "Design":
@@ -157,6 +159,8 @@ class Design(Frozen):
             raise problem(f"missing key; expected 'samples' for {'an' if self.type == 'lhs' else 'a'} {self.type} design", "samples")
         if self.type == "sobol" and self.samples is not None and self.samples & (self.samples - 1):
             raise problem(f"expected a power of 2 for a sobol design (got {self.samples})", "samples")
+        if self.seed_per == "sample" and self.type != "sobol":
+            raise problem(f"expected seed_per 'replication', 'point' or 'trajectory' for a {self.type} design ('sample' needs a sobol design)", "seed_per")
         if self.seed_per == "trajectory" and self.type != "morris":
             raise problem(f"expected seed_per 'replication' or 'point' for a {self.type} design ('trajectory' needs a morris design)", "seed_per")
         if self.type in ("sobol", "morris") and len(self.parameters) < 2:

@@ -22,7 +22,9 @@ RUNS_PER_FOLDER = 4
 #: The committed results folders (README, "Results in this repository"); a folder removed
 #: from the repository must be removed here too, so none is left unchecked by accident.
 EXPECTED = {"headline", "rule_swap", "interference_sweep", "dialogue_sweep", "sensitivity", "blocs_discovery",
-            "hindcast_coldwar", "hindcast_postwar", "hindcast_sco", "hindcast_postwar_calibrated"}
+            "hindcast_coldwar", "hindcast_postwar", "hindcast_sco", "hindcast_postwar_calibrated",
+            "headline_factorial", "long_horizon", "screening_morris", "sobol_top10",
+            "headline_mechanisms", "rule_swap_mechanisms"}
 
 
 def committed_folders() -> list[Path]:

@@ -103,3 +103,63 @@ def test_trajectory_seeds_need_a_morris_design(make_experiment):
     with pytest.raises(UserError) as err:
         load_experiment(path)
     assert "design.seed_per" in str(err.value) and "morris" in str(err.value)
+
+
+# ---------------------------------------------------------------- Sobol: the world as one more factor
+SOBOL = {"type": "sobol", "samples": 4, "second_order": False,
+         "parameters": {"dynamics.tension.noise": {"low": 0.0, "high": 0.1}, "dynamics.threats.emergence": {"low": 0.0, "high": 0.1}}}
+
+
+@pytest.mark.parametrize("second_order", [False, True])
+def test_sobol_pairs_that_differ_in_one_parameter_share_their_world(make_experiment, second_order):
+    from simulation.experiments.plan import build_plan
+
+    plan = build_plan(load_experiment(make_experiment(design={**SOBOL, "seed_per": "sample", "second_order": second_order},
+                                                      replications=2)))
+    d = 2
+    block = 2 * d + 2 if second_order else d + 2
+    seed = {(r.scenario, r.point, r.replication): r.seed for r in plan.runs}
+    for i in range(4):
+        a = seed[("tiny_a", i * block, 0)]
+        b = seed[("tiny_a", i * block + block - 1, 0)]
+        assert a != b  # A and B: two worlds
+        for j in range(1, d + 1):  # AB_j: A's world
+            assert seed[("tiny_a", i * block + j, 0)] == a == seed[("tiny_b", i * block + j, 0)]
+        for j in range(d + 1, block - 1):  # BA_j (second order): B's world
+            assert seed[("tiny_a", i * block + j, 0)] == b
+    assert len({seed[("tiny_a", i * block, 0)] for i in range(4)}) == 4  # a new world per base sample
+    assert seed[("tiny_a", 0, 0)] != seed[("tiny_a", 0, 1)]
+
+
+def test_sample_seeds_need_a_sobol_design(make_experiment):
+    path = make_experiment(design={**MORRIS, "seed_per": "sample"})
+    with pytest.raises(UserError) as err:
+        load_experiment(path)
+    assert "design.seed_per" in str(err.value) and "sobol" in str(err.value)
+
+
+def test_an_inert_parameter_has_no_total_index_when_worlds_are_shared_in_pairs():
+    """Metamorphic: with a noisy model y = x1 + world noise and an inert x2, seeds shared along
+    the A/AB pairs give x2 a total index of exactly 0; a new world at every point gives it the
+    noise's share (what experiments/sobol_top10.yaml measured before this scheme)."""
+    import numpy as np
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    from simulation.experiments.seeds import group_seeds, seed_groups
+
+    problem = {"num_vars": 2, "names": ["x1", "x2"], "bounds": [[0, 1], [0, 1]]}
+    x = sobol_sample.sample(problem, 256, calc_second_order=False, seed=3)
+
+    def model(groups):
+        worlds = [group_seeds(7, g, 1)[0] for g in groups]
+        noise = np.array([np.random.default_rng(w).normal(0, 0.5) for w in worlds])
+        return x[:, 0] + noise
+
+    shared = sobol_analyze.analyze(problem, model(seed_groups("sample", len(x), 3, sobol_block=4)), calc_second_order=False,
+                                   num_resamples=50, seed=1)
+    fresh = sobol_analyze.analyze(problem, model(seed_groups("point", len(x), 3)), calc_second_order=False,
+                                  num_resamples=50, seed=1)
+    assert shared["ST"][1] == pytest.approx(0.0, abs=1e-12)
+    assert fresh["ST"][1] > 0.3  # the noise, 0.25 / (1/12 + 0.25) = 0.75 of the variance, counted for x2
+    assert shared["S1"][0] == pytest.approx(1 / 12 / (1 / 12 + 0.25), abs=0.15)
