@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.experiments import analysis, figures, labels, stationarity
+from simulation.experiments import analysis, contrasts, figures, horizon, labels, stationarity
 from simulation.experiments.analysis import StoredResults
 from simulation.experiments.store import REPORT
 
@@ -249,7 +249,9 @@ def build_report(root: str | Path) -> Path:
         record,
         _effects_section(res),
         _differences_section(res),
+        contrasts.section(res),  # with a factorial: block; writes contrasts.csv
         stationarity.section(res),
+        horizon.section(res),  # after the burn-in check, whose burnin.csv it reads
         _sensitivity_section(res),
         _failures_section(res),
         "## Reproduce\n\n```\n"
