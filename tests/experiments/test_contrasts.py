@@ -10,6 +10,7 @@ import pytest
 from simulation.errors import UserError
 from simulation.experiments import contrasts
 from simulation.experiments.schema import Factorial, load_experiment
+from simulation.experiments.store import ResultsFolder
 from simulation.experiments.sweep import sweep
 
 #: t quantile 0.975 with 3 degrees of freedom, from a printed table of Student's t.
@@ -170,3 +171,6 @@ def test_report_of_a_tiny_factorial_has_the_sections_and_contrasts_csv(make_expe
     assert row["mean"] == pytest.approx((x - y).mean(), rel=1e-12) and row["n"] == 3
     assert row["verdict"] in ("survives", "reverses", "vanishes", "appears", "absent")
     assert set(table["kind"]) == {"difference", "vs_reference", "vs_null"}
+    folder = ResultsFolder(out)
+    assert folder.foreign_entries(folder.read_manifest()) == []  # contrasts.csv is the tool's own
+    assert "contrasts.csv" in {p.name for p in folder.planned_removal(folder.read_manifest())}

@@ -9,6 +9,7 @@ import pytest
 
 from simulation.experiments import horizon
 from simulation.experiments.schema import MetricRef
+from simulation.experiments.store import ResultsFolder
 from simulation.experiments.sweep import sweep
 
 T_975_3 = 3.18244630528  # Student's t, 0.975 quantile, 3 degrees of freedom (printed table)
@@ -81,6 +82,8 @@ def test_report_of_two_windows_compares_them(make_experiment, tmp_path):
     row = table[(table["kind"] == "window") & (table["scenario"] == "tiny_b") & (table["metric"] == "mean_tension")].iloc[0]
     b = summary[summary["scenario"] == "tiny_b"]
     assert row["diff_mean"] == pytest.approx((b["mean_tension"] - b["mean_tension[1-5]"]).mean(), rel=1e-12)
+    folder = ResultsFolder(out)
+    assert folder.foreign_entries(folder.read_manifest()) == []  # horizon.csv is the tool's own
 
 
 def test_every_report_says_whether_the_horizon_could_matter(make_experiment, tmp_path):
