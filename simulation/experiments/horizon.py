@@ -144,6 +144,10 @@ def _burnin_verdict(results: StoredResults) -> str:
         return "not known: the burn-in check could not be made (the runs' time series are not in this folder)"
     agree = table["agree"].map(lambda v: None if pd.isna(v) else str(v) == "True")
     drifting = table.loc[agree == False, "metric"]  # noqa: E712 - None means "cannot tell"
+    unknown = int(agree.isna().sum())
+    if drifting.empty and unknown:
+        return (f"not known: the burn-in check finds no drift, but {unknown} of {len(table)} checks could not be made "
+                "(fewer than 2 runs)")
     if drifting.empty:
         return ("not within the summary window: the burn-in check finds its two halves agree for every metric (the runs "
                 "have settled there; a much longer run may still differ)")
@@ -190,6 +194,8 @@ def section(results: StoredResults) -> str:
     results.folder.write_text(HORIZON_CSV, table.to_csv(index=False, lineterminator="\n"))
     early, late = window_name(results, pairs[0][0]), window_name(results, pairs[0][1])
     end = conclusion(table, early, late)
+    if table["point"].nunique() > contrasts.MAX_POINTS:
+        return f"{title}\n\n{line} Between the windows: {end} Every number is in [`{HORIZON_CSV}`]({HORIZON_CSV})."
     conf = f"{results.confidence:.0%}"
     num = contrasts._num
     ci = lambda r, p: f"{num(r[f'{p}_mean'])} [{num(r[f'{p}_ci_low'])}, {num(r[f'{p}_ci_high'])}]"  # noqa: E731

@@ -103,3 +103,10 @@ def test_a_sibling_long_horizon_folder_running_the_same_scenarios_is_pointed_to(
     assert "[`long_horizon`](../long_horizon/report.md) runs `tiny_a.yaml`, `tiny_b.yaml`" in report
     own = (tmp_path / "long_horizon" / "report.md").read_text()
     assert "../long_horizon/report.md" not in own
+
+
+def test_one_replication_says_the_horizon_question_cannot_be_answered(make_experiment, tmp_path):
+    out = tmp_path / "r"
+    sweep(make_experiment(replications=1), out=out, executor="serial")
+    report = (out / "report.md").read_text()
+    assert "**Could these conclusions depend on the horizon?** Not known: the burn-in check finds no drift, but" in report
