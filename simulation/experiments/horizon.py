@@ -169,14 +169,16 @@ def _long_horizon_pointer(results: StoredResults) -> str:
     import json
 
     try:
-        theirs = {Path(s["file"]).name for s in json.loads((other / "manifest.json").read_text())["scenarios"].values()}
+        manifest = json.loads((other / "manifest.json").read_text())
+        theirs = {Path(s["file"]).name for s in manifest["scenarios"].values()}
+        steps = manifest["experiment"]["settings"].get("steps")
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ""
     mine = {Path(s["file"]).name for s in results.manifest["scenarios"].values()}
     if not mine & theirs:
         return ""
     return (f" [`{LONG_HORIZON}`](../{LONG_HORIZON}/report.md) runs {', '.join(f'`{n}`' for n in sorted(mine & theirs))} "
-            "for 300 years and compares the windows.")
+            + (f"for {steps} years " if isinstance(steps, int) else "") + "and compares two windows of the same runs.")
 
 
 def section(results: StoredResults) -> str:

@@ -97,10 +97,10 @@ def test_every_report_says_whether_the_horizon_could_matter(make_experiment, tmp
 
 
 def test_a_sibling_long_horizon_folder_running_the_same_scenarios_is_pointed_to(make_experiment, tmp_path):
-    sweep(make_experiment(name="long_horizon", replications=2), out=tmp_path / "long_horizon", executor="serial")
+    sweep(make_experiment(name="long_horizon", replications=2, steps=12), out=tmp_path / "long_horizon", executor="serial")
     sweep(make_experiment(replications=2), out=tmp_path / "other", executor="serial")
     report = (tmp_path / "other" / "report.md").read_text()
-    assert "[`long_horizon`](../long_horizon/report.md) runs `tiny_a.yaml`, `tiny_b.yaml`" in report
+    assert "[`long_horizon`](../long_horizon/report.md) runs `tiny_a.yaml`, `tiny_b.yaml` for 12 years and compares" in report
     own = (tmp_path / "long_horizon" / "report.md").read_text()
     assert "../long_horizon/report.md" not in own
 
