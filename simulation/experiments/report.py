@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.experiments import analysis, compare, figures, labels, stationarity
+from simulation.experiments import analysis, compare, contrasts, figures, horizon, labels, stationarity
 from simulation.experiments.analysis import StoredResults
 from simulation.experiments.store import REPORT
 
@@ -260,7 +260,9 @@ def build_report(root: str | Path) -> Path:
         _effects_section(res),
         _differences_section(res),
         compare.section(res, _experiment_path(res)),  # compare_with: what changed against another folder
+        contrasts.section(res),  # with a factorial: block; writes contrasts.csv
         stationarity.section(res),
+        horizon.section(res),  # after the burn-in check, whose burnin.csv it reads
         _sensitivity_section(res),
         _failures_section(res),
         "## Reproduce\n\n```\n"

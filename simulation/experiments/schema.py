@@ -288,6 +288,65 @@ class Observed(Frozen):
         return data
 
 
+#: The key of an arm's levels that marks a null institution (present, but with no effect).
+NULL_ARM = "null_arm"
+
+
+class Factorial(Frozen):
+    """Each scenario label's levels in a factorial design, so the report can compute the
+    contrasts the design was built for (``simulation/experiments/contrasts.py``).  The first
+    factor is the treatment, and its first level the reference arm (no treatment); every other
+    factor is a control, and its first level is the uncontrolled one (what the model does
+    unless told otherwise)."""
+
+    factors: dict[str, list[Annotated[str, Field(min_length=1)]]] = Field(
+        min_length=1, description="factor -> its levels; first factor: the treatment (first level: the reference, e.g. no "
+        "institution); the others: controls (first level: uncontrolled)")
+    compare: tuple[str, str] = Field(description="two treatment levels whose difference (first minus second) is tested under "
+                                     "every combination of the controls' levels")
+    arms: dict[str, dict[str, str | bool]] = Field(
+        min_length=1, description="scenario label -> {factor: level}; the reference arm needs the treatment only; "
+        "'null_arm: true' marks a null arm (the institutions without effect), matched to the arms with the levels it names")
+
+    @model_validator(mode="after")
+    def _levels(self) -> "Factorial":
+        if NULL_ARM in self.factors:
+            raise problem(f"expected a factor name other than {NULL_ARM!r} (it marks null arms)", "factors", NULL_ARM)
+        for name, levels in self.factors.items():
+            if len(levels) < 2 or len(set(levels)) != len(levels):
+                raise problem("expected at least 2 distinct levels", "factors", name)
+        treatment, *controls = self.factors
+        levels = self.factors[treatment]
+        for i, level in enumerate(self.compare):
+            if level not in levels[1:] or self.compare[0] == self.compare[1]:
+                raise problem(f"expected two distinct levels of {treatment!r} other than its reference {levels[0]!r} "
+                              f"(one of {levels[1:]})", "compare", i)
+        seen: dict[tuple[Any, ...], str] = {}
+        for label, arm in self.arms.items():
+            for key, value in arm.items():
+                if key == NULL_ARM:
+                    if not isinstance(value, bool):
+                        raise problem("expected true or false", "arms", label, key)
+                elif key not in self.factors:
+                    raise problem(f"expected a factor ({', '.join(self.factors)}) or {NULL_ARM!r}", "arms", label, key)
+                elif value not in self.factors[key]:
+                    raise problem(f"expected a level of {key!r}: one of {self.factors[key]}", "arms", label, key)
+            if treatment not in arm:
+                raise problem(f"missing key; expected the arm's level of {treatment!r}", "arms", label)
+            null = arm.get(NULL_ARM) is True
+            reference = arm[treatment] == levels[0]
+            if reference and null:
+                raise problem(f"expected a null arm of a treatment level other than the reference {levels[0]!r}", "arms", label, NULL_ARM)
+            missing = [c for c in controls if c not in arm]
+            if missing and not (reference or null):
+                raise problem(f"missing key; expected the arm's level of {missing[0]!r}", "arms", label)
+            key = (null, *(arm.get(f) for f in self.factors)) if not reference else ("reference",)
+            if key in seen:
+                raise problem(f"expected each combination of levels once; {label!r} repeats {seen[key]!r}", "arms", label)
+            seen[key] = label
+        return self
+
+
 class Experiment(Frozen):
     """A batch of runs: scenarios x design points x replications, and what to make of them."""
 
@@ -309,6 +368,15 @@ class Experiment(Frozen):
         None, exclude_if=lambda v: v is None,  # absent from the stored settings when not set (older manifests stay equal)
         description="another results folder, relative to this file: the report adds 'What changed against <folder>', "
         "each shared scenario and summary metric paired by replication (simulation/experiments/compare.py)")
+    factorial: Factorial | None = Field(None, description="each label's factor levels: the report's factorial contrasts (contrasts.csv)")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_factorial(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """No ``factorial`` key when there is none (older manifests stay equal)."""
+        data = handler(self)
+        if self.factorial is None and isinstance(data, dict):
+            data.pop("factorial", None)
+        return data
 
     @property
     def labels(self) -> list[str]:
@@ -322,6 +390,9 @@ class Experiment(Frozen):
             raise problem(SEED_REFUSED, "overrides", RUN_SEED)
         if self.analysis.baseline is not None and self.analysis.baseline not in labels:
             raise problem(f"expected one of the scenario labels {labels} (got {self.analysis.baseline!r})", "analysis", "baseline")
+        for label in (self.factorial.arms if self.factorial is not None else ()):
+            if label not in labels:
+                raise problem(f"expected one of the scenario labels {labels} (got {label!r})", "factorial", "arms", label)
         summarised = {m.column for m in self.summary.metrics}
         for index, fig in enumerate(self.figures or ()):
             if fig.kind != "timeseries":
@@ -425,4 +496,4 @@ def _check_labels(experiment: Experiment, path: Path, lines: dict[KeyPath, int])
 
 
 __all__ = ["Experiment", "ExperimentFile", "ScenarioEntry", "Design", "Parameter", "Summary", "MetricRef", "Figure", "Analysis",
-           "Observed", "Targets", "load_experiment", "WORLD", "SCOPE_SEPARATOR"]
+           "Observed", "Targets", "Factorial", "NULL_ARM", "load_experiment", "WORLD", "SCOPE_SEPARATOR"]

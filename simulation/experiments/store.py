@@ -51,7 +51,9 @@ LOCK = ".lock"
 SCORES = "scores.csv"
 BURNIN = "burnin.csv"
 TARGETS = "targets.csv"
-OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES, BURNIN, TARGETS)
+CONTRASTS = "contrasts.csv"  # the factorial contrasts (contrasts.py)
+HORIZON = "horizon.csv"  # the two windows compared (horizon.py)
+OWNED_FILES = (MANIFEST, SUMMARY, EXPERIMENT_COPY, REPORT, AGGREGATES, SCORES, BURNIN, TARGETS, CONTRASTS, HORIZON)
 #: Folders that ``alliance-sim discover`` and ``export`` write from a folder's results: the tool's,
 #: so not foreign, but not a sweep's either, so ``--force`` keeps them.
 DERIVED_DIRS = ("discover", "export")
