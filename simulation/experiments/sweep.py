@@ -335,7 +335,8 @@ def sweep(
     if report and not result.interrupted:
         from simulation.experiments.report import build_report
 
-        build_report(folder.root)
+        # The figures are drawn by as many processes as the runs were (no more than the cores).
+        build_report(folder.root, workers=1 if spec.kind == "serial" else min(spec.workers, default_workers()))
     return result
 
 
