@@ -479,10 +479,13 @@ def _fork_drawing(results: StoredResults, share: list[Job]) -> tuple:
     """A forked child drawing ``share``; it sends back ``{stem: Drawn | Kept | None}`` or
     None if anything failed."""
     import multiprocessing
+    import sys
 
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, args=(results, share, send), daemon=True)
+    for stream in (sys.stdout, sys.stderr):  # else the child would write out the parent's buffered output again
+        stream.flush()
     with warnings.catch_warnings():
         # Python warns about fork in any process with several OS threads; here the only
         # others are native pools (OpenBLAS, Arrow) that stop or reset themselves at fork
