@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
+import json
+import subprocess
+import sys
 
 from simulation.experiments import figures
-from simulation.experiments.report import build_report
 from simulation.experiments.sweep import sweep
 
 GRID = {"type": "grid", "parameters": {"dynamics.tension.noise": {"values": [0.01, 0.05]},
@@ -20,36 +21,48 @@ def _swept(make_experiment, tmp_path):
     return out
 
 
-def test_figures_drawn_in_parallel_are_identical(make_experiment, tmp_path, read_bytes, monkeypatch):
+#: Runs the report in a fresh interpreter (no thread left by another test, so forking is
+#: allowed), counting the children forked; with "fail", every child fails.
+REPORT = """
+import json, os, sys
+from simulation.experiments import figures
+from simulation.experiments.report import build_report
+forked, parent, real_fork, real_draw = [], os.getpid(), figures._fork_drawing, figures._draw
+figures._fork_drawing = lambda res, share: forked.append([j.stem for j in share]) or real_fork(res, share)
+def draw(res, job, aggregates):
+    if sys.argv[3] == "fail" and os.getpid() != parent:
+        raise RuntimeError("child failed")
+    return real_draw(res, job, aggregates)
+figures._draw = draw
+build_report(sys.argv[1], workers=int(sys.argv[2]))
+print(json.dumps(forked))
+"""
+
+
+def _report_in_fresh_interpreter(out, workers: int, mode: str = "ok") -> list[list[str]]:
+    for path in (out / "figures").iterdir():
+        path.unlink()
+    done = subprocess.run([sys.executable, "-c", REPORT, str(out), str(workers), mode], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_figures_drawn_in_parallel_are_identical(make_experiment, tmp_path, read_bytes):
     out = _swept(make_experiment, tmp_path)
     serial = read_bytes(out, "report.md", "figures/*", "aggregates.csv")
     assert len([k for k in serial if k.endswith(".png")]) == 5  # comparison, differences, heatmap, timeseries, effects
-    forked = []
-    real = figures._fork_drawing
-    monkeypatch.setattr(figures, "_fork_drawing", lambda res, share: forked.append([j.stem for j in share]) or real(res, share))
-    for path in (out / "figures").iterdir():
-        path.unlink()
-    build_report(out, workers=2)
-    # the time series stays in this process (it alone builds aggregates.csv); the 4 others go to 2 children
+    forked = _report_in_fresh_interpreter(out, 2)
+    # the time series stays in the parent (it alone builds aggregates.csv); the 4 others go to 2 children
     assert sorted(s for share in forked for s in share) == ["comparison", "differences", "effects", "heatmap"]
     assert len(forked) == 2
     assert read_bytes(out, "report.md", "figures/*", "aggregates.csv") == serial
 
 
-def test_a_failing_child_is_redrawn_here(make_experiment, tmp_path, read_bytes, monkeypatch):
+def test_a_failing_child_is_redrawn_here(make_experiment, tmp_path, read_bytes):
     out = _swept(make_experiment, tmp_path)
     serial = read_bytes(out, "report.md", "figures/*")
-    parent, real = os.getpid(), figures._draw
-
-    def draw(res, job, aggregates):
-        if os.getpid() != parent:
-            raise RuntimeError("child failed")
-        return real(res, job, aggregates)
-
-    monkeypatch.setattr(figures, "_draw", draw)
-    for path in (out / "figures").iterdir():
-        path.unlink()
-    build_report(out, workers=3)
+    assert len(_report_in_fresh_interpreter(out, 3, "fail")) == 3  # every child failed; the parent drew their figures
     assert read_bytes(out, "report.md", "figures/*") == serial
 
 
