@@ -320,7 +320,7 @@ class ResultsFolder:
             return None
         except UserError as exc:
             if strict:
-                raise UserError(f"{exc.detail}; expected the run record the sweep writes", file=str(path), line=exc.line) from None
+                raise UserError(f"{exc.detail} (the run record the sweep writes)", file=str(path), line=exc.line) from None
             return None
         if isinstance(data, dict):
             return data
