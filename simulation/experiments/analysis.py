@@ -405,7 +405,8 @@ def read_aggregates(results: StoredResults, refs: list[MetricRef]) -> pd.DataFra
     if not path.is_file():
         return None
     try:
-        table = pd.read_csv(io.StringIO(read_text_bounded(path, MAX_TABLE_BYTES, "an aggregates.csv")), dtype={"scenario": str, "metric": str})
+        text = read_text_bounded(path, MAX_TABLE_BYTES, "an aggregates.csv")
+        table = pd.read_csv(io.StringIO(text), dtype={"scenario": str, "metric": str})
     except (UserError, ValueError, OSError, UnicodeDecodeError):
         return None
     if list(table.columns) != list(AGGREGATE_COLUMNS):

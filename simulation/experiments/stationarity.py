@@ -145,7 +145,8 @@ def stored_check(results: StoredResults) -> pd.DataFrame:
         return table
     if not path.is_file():
         return table
-    stored = pd.read_csv(io.StringIO(read_text_bounded(path, MAX_TABLE_BYTES, "a burn-in table")), dtype={"scenario": str, "metric": str}, keep_default_na=False, na_values=[""])
+    text = read_text_bounded(path, MAX_TABLE_BYTES, "a burn-in table")
+    stored = pd.read_csv(io.StringIO(text), dtype={"scenario": str, "metric": str}, keep_default_na=False, na_values=[""])
     agree = stored["agree"].map(lambda v: None if pd.isna(v) else str(v) == "True").astype(object)
     return stored.assign(agree=agree, point=stored["point"].astype(int), n=stored["n"].astype(int))[COLUMNS]
 
