@@ -431,6 +431,8 @@ def draw_all(results: StoredResults, aggregates: pd.DataFrame | None | Callable[
     series = [j for j in jobs if j.kind == "timeseries"]
     others = [j for j in jobs if j.kind != "timeseries"]
     shares = _shares(others, len(series), workers) if _can_fork(workers) else [others]
+    if len(shares) > 1:
+        import scipy.special  # noqa: F401 - every figure's intervals need it: imported once, before forking, not per child
     children = [_fork_drawing(results, share) for share in shares[1:]]
     try:
         done: dict[str, Drawn | Kept | None] = {}
