@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulation.errors import UserError, error_text
-from simulation.scenario import Scenario
 
-if TYPE_CHECKING:  # pandas is imported lazily so that --help stays fast
+if TYPE_CHECKING:  # pandas and the scenario schema (pydantic) are imported lazily so that --help stays fast
     import pandas as pd
+
+    from simulation.scenario import Scenario
 
 TIMESERIES_FILE = "timeseries.csv"
 MEMBERSHIPS_FILE = "memberships.csv"

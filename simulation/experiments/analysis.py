@@ -8,6 +8,7 @@ are paired by replication, which common random numbers make legitimate.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from simulation.errors import UserError
 from simulation.experiments.schema import Experiment, MetricRef
-from simulation.experiments.store import AGGREGATES, SUMMARY_ID_COLUMNS, ResultsFolder
+from simulation.experiments.store import (AGGREGATES, MAX_TABLE_BYTES, SUMMARY_ID_COLUMNS, ResultsFolder, read_parquet_bounded,
+                                          read_text_bounded)
 
 #: Sobol and Morris confidence intervals are bootstrap intervals with this many resamples.
 BOOTSTRAP_RESAMPLES = 1000
@@ -83,7 +84,11 @@ class StoredResults:
 def _read_summary(path: Path, columns: list[str]) -> tuple[pd.DataFrame, str | None]:
     """summary.csv as a table, or a description of why it cannot be used."""
     try:
-        table = pd.read_csv(path, dtype={"run_id": str, "scenario": str, "status": str})
+        text = read_text_bounded(path, MAX_TABLE_BYTES, "a summary.csv")  # size, regular file, UTF-8
+    except (UserError, FileNotFoundError) as exc:
+        return pd.DataFrame(), exc.detail if isinstance(exc, UserError) else "no such file"
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype={"run_id": str, "scenario": str, "status": str})
     except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas' EmptyDataError and ParserError are ValueErrors
         return pd.DataFrame(), f"cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
     missing = [c for c in columns if c not in table.columns]
@@ -354,7 +359,7 @@ def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
         if not path.exists():  # a folder kept without its bulky series
             continue
         try:
-            frame = pq.read_table(path, columns=["step", "metric", "scope", "value"]).to_pandas()
+            frame = read_parquet_bounded(path, columns=["step", "metric", "scope", "value"]).to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise results.folder.damaged_run(run_id, exc, results.manifest) from None
         for (metric, scope), column in wanted.items():
@@ -420,8 +425,9 @@ def read_aggregates(results: StoredResults, refs: list[MetricRef]) -> pd.DataFra
     if not path.is_file():
         return None
     try:
-        table = pd.read_csv(path, dtype={"scenario": str, "metric": str})
-    except (ValueError, OSError, UnicodeDecodeError):
+        text = read_text_bounded(path, MAX_TABLE_BYTES, "an aggregates.csv")
+        table = pd.read_csv(io.StringIO(text), dtype={"scenario": str, "metric": str})
+    except (UserError, ValueError, OSError, UnicodeDecodeError):
         return None
     if list(table.columns) != list(AGGREGATE_COLUMNS):
         return None

@@ -227,7 +227,35 @@ def _fill(pool: Any, pending: Iterator[Batch], in_flight: dict, window: int) -> 
         in_flight[pool.submit(run_batch, batch)] = batch
 
 
+#: Client-side dask loggers silenced while a sweep runs: a lost scheduler is reported once,
+#: as the sweep's own message with the resume command, not also as dask's log lines.
+DASK_CLIENT_LOGGERS = ("distributed.client", "distributed.core", "distributed.comm", "distributed.batched",
+                       "distributed.utils")
+
+
+def _cause(exc: BaseException | None) -> str:
+    """`` (Type: text)`` for an exception, nothing when dask gave none (a cancelled future)."""
+    if exc is None:
+        return " (it stopped answering)"
+    text = str(exc).strip().splitlines()
+    return f" ({type(exc).__name__}" + (f": {text[0][:200]})" if text else ")")
+
+
 def _dask(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_error: OnError) -> None:
+    import logging
+
+    loggers = [logging.getLogger(name) for name in DASK_CLIENT_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        _dask_run(batches, spec, on_done, on_error)
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+def _dask_run(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_error: OnError) -> None:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -241,7 +269,7 @@ def _dask(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_erro
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
         where = address or "a local cluster"
-        raise SchedulerLost(f"cannot reach the dask scheduler at {where} ({type(exc).__name__}: {exc})") from None
+        raise SchedulerLost(f"cannot reach the dask scheduler at {where}" + _cause(exc)) from None
     try:
         threads = sum(client.nthreads().values()) or 1
         window = max(1, threads * IN_FLIGHT_PER_WORKER)
@@ -273,15 +301,15 @@ def _dask(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_erro
                     except Exception as err:  # cancelled futures raise here
                         exc = err
                     if client.status in ("closed", "closing") or _is_connection_error(exc):
-                        raise SchedulerLost(f"lost the connection to the dask scheduler ({type(exc).__name__}: {exc})")
+                        raise SchedulerLost("lost the connection to the dask scheduler" + _cause(exc))
                     on_error(batch, exc)
                 future.release()
                 submit_next()
         except (OSError, TimeoutError) as exc:
-            raise SchedulerLost(f"lost the connection to the dask scheduler ({type(exc).__name__}: {exc})") from None
+            raise SchedulerLost("lost the connection to the dask scheduler" + _cause(exc)) from None
         except Exception as exc:
             if _is_connection_error(exc):
-                raise SchedulerLost(f"lost the connection to the dask scheduler ({type(exc).__name__}: {exc})") from None
+                raise SchedulerLost("lost the connection to the dask scheduler" + _cause(exc)) from None
             raise
     finally:
         try:

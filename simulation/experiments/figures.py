@@ -11,8 +11,10 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -360,44 +362,173 @@ class Kept:
     reason: str
 
 
-def draw_all(results: StoredResults, aggregates: pd.DataFrame | None = None) -> tuple[list[Drawn], list[Kept]]:
+@dataclass(frozen=True)
+class Job:
+    """One figure to draw: its file stem, kind and what it shows (metric refs for a time
+    series, summary columns otherwise)."""
+
+    stem: str
+    kind: str
+    metrics: tuple
+
+
+def figure_jobs(results: StoredResults) -> list[Job]:
+    """The figures the experiment asks for, in report order (plus ``effects`` for a grid)."""
+    jobs: list[Job] = []
+    counts: dict[str, int] = {}
+    summarised = tuple(m.column for m in results.metrics)
+    for spec in results.experiment.figure_list():
+        counts[spec.kind] = counts.get(spec.kind, 0) + 1
+        stem = spec.kind if counts[spec.kind] == 1 else f"{spec.kind}-{counts[spec.kind]}"
+        if spec.kind == "timeseries":
+            jobs.append(Job(stem, spec.kind, tuple(spec.metrics or results.metrics)))
+        else:
+            jobs.append(Job(stem, spec.kind, tuple(m.column for m in spec.metrics) if spec.metrics else summarised))
+    if results.manifest["design"]["type"] == "grid" and results.design_columns:  # always: it answers the design's question
+        jobs.append(Job("effects", "effects", summarised))
+    return jobs
+
+
+def _draw(results: StoredResults, job: Job, aggregates: pd.DataFrame | None) -> Drawn | Kept | None:
+    """Draw and write one figure; a time series without ``aggregates`` is kept (if it
+    exists) or skipped, never redrawn emptier."""
+    with rc_context(STYLE):
+        if job.kind == "timeseries":
+            refs = list(job.metrics)
+            if aggregates is None:
+                if (results.folder.figures_dir / f"{job.stem}.png").exists():
+                    return Kept(job.stem, _timeseries_title(results, _pooled_groups(results)),
+                                f"the per-run time series are not in {results.folder.root} and its "
+                                f"{analysis.AGGREGATES} does not hold them")
+                return None
+            part = aggregates[aggregates["metric"].isin([r.column for r in refs])]
+            fig, caption = timeseries(results, refs, part)
+        elif job.kind == "effects":
+            fig, caption = effects(results, list(job.metrics))
+        else:
+            fig, caption = FIGURES[job.kind](results, list(job.metrics))
+        _save(fig, results.folder.figures_dir, job.stem)
+    return Drawn(job.stem, caption)
+
+
+def draw_all(results: StoredResults, aggregates: pd.DataFrame | None | Callable[[], pd.DataFrame | None] = None,
+             workers: int = 1) -> tuple[list[Drawn], list[Kept]]:
     """Draw every figure the experiment asks for into ``figures/``; return what was drawn
     and what was kept (nothing when no run succeeded: there is nothing to show).
 
-    Time-series figures are drawn from ``aggregates`` (the per-step table).  Without it a
-    time-series figure is never redrawn emptier: an existing file is kept and reported.
+    Time-series figures are drawn from ``aggregates`` (the per-step table, or a function
+    computing it, called once in this process).  Without it a time-series figure is never
+    redrawn emptier: an existing file is kept and reported.
+
+    With ``workers > 1`` the other figures are drawn in forked processes while this one
+    builds the aggregates and draws the time series: a small sweep's report is mostly text
+    layout and PNG/SVG encoding, a figure at a time.  Every figure's bytes depend only on
+    the stored results, so they are the same whichever process draws them.
     """
-    drawn: list[Drawn] = []
-    kept: list[Kept] = []
     if results.ok().empty:
-        return drawn, kept
-    counts: dict[str, int] = {}
-    summarised = [m.column for m in results.metrics]
-    with rc_context(STYLE):
-        for spec in results.experiment.figure_list():
-            counts[spec.kind] = counts.get(spec.kind, 0) + 1
-            stem = spec.kind if counts[spec.kind] == 1 else f"{spec.kind}-{counts[spec.kind]}"
-            if spec.kind == "timeseries":
-                refs = list(spec.metrics or results.metrics)
-                if aggregates is None:
-                    if (results.folder.figures_dir / f"{stem}.png").exists():
-                        pooled = _pooled_groups(results)
-                        kept.append(Kept(stem, _timeseries_title(results, pooled),
-                                         f"the per-run time series are not in {results.folder.root} and its "
-                                         f"{analysis.AGGREGATES} does not hold them"))
-                    continue
-                part = aggregates[aggregates["metric"].isin([r.column for r in refs])]
-                fig, caption = timeseries(results, refs, part)
-            else:
-                columns = [m.column for m in spec.metrics] if spec.metrics else summarised
-                fig, caption = FIGURES[spec.kind](results, columns)
-            _save(fig, results.folder.figures_dir, stem)
-            drawn.append(Drawn(stem, caption))
-        if results.manifest["design"]["type"] == "grid" and results.design_columns:  # always: it answers the design's question
-            fig, caption = effects(results, summarised)
-            _save(fig, results.folder.figures_dir, "effects")
-            drawn.append(Drawn("effects", caption))
-    return drawn, kept
+        return [], []
+    jobs = figure_jobs(results)
+    series = [j for j in jobs if j.kind == "timeseries"]
+    others = [j for j in jobs if j.kind != "timeseries"]
+    shares = _shares(others, len(series), workers) if _can_fork(workers) else [others]
+    if len(shares) > 1:
+        import scipy.special  # noqa: F401 - every figure's intervals need it: imported once, before forking, not per child
+    children = [_fork_drawing(results, share) for share in shares[1:]]
+    try:
+        done: dict[str, Drawn | Kept | None] = {}
+        for job in shares[0]:
+            done[job.stem] = _draw(results, job, None)
+        if series:
+            table = aggregates() if callable(aggregates) else aggregates
+            for job in series:
+                done[job.stem] = _draw(results, job, table)
+        for child, share in zip(children, shares[1:]):
+            got = _collect(child)
+            for job in share:  # a child that failed: draw its figures here, so its error surfaces as it would serially
+                done[job.stem] = got[job.stem] if got is not None and job.stem in got else _draw(results, job, None)
+    finally:
+        for child in children:
+            _end(child)
+    ordered = [done.get(j.stem) for j in jobs]
+    return [d for d in ordered if isinstance(d, Drawn)], [k for k in ordered if isinstance(k, Kept)]
+
+
+def _can_fork(workers: int) -> bool:
+    """Figures are drawn in forked children only where fork is safe: on Linux, from a
+    process running no other thread (a lock held by another thread would stay locked in
+    the child)."""
+    import sys
+    import threading
+
+    return workers > 1 and sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _shares(others: list[Job], series: int, workers: int) -> list[list[Job]]:
+    """Split the non-time-series figures over ``workers`` processes besides this one
+    (index 0), which draws the time series (it alone builds their table) and takes a share
+    only when there are none; about the same number of figures each.  Drawing is a couple
+    of seconds of CPU per figure, forking a child milliseconds."""
+    slots: list[list[Job]] = [[] for _ in range(max(1, workers) + (1 if series else 0))]
+    load = [series] + [0] * (len(slots) - 1)
+    for job in others:
+        i = min(range(len(slots)), key=lambda k: (load[k], -k))  # ties go to a child
+        slots[i].append(job)
+        load[i] += 1
+    return [slots[0]] + [s for s in slots[1:] if s]
+
+
+def _fork_drawing(results: StoredResults, share: list[Job]) -> tuple:
+    """A forked child drawing ``share``; it sends back ``{stem: Drawn | Kept | None}`` or
+    None if anything failed."""
+    import multiprocessing
+    import sys
+
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(results, share, send), daemon=True)
+    for stream in (sys.stdout, sys.stderr):  # else the child would write out the parent's buffered output again
+        stream.flush()
+    with warnings.catch_warnings():
+        # Python warns about fork in any process with several OS threads; here the only
+        # others are native pools (OpenBLAS, Arrow) that stop or reset themselves at fork
+        # (pthread_atfork), and ``_can_fork`` has checked that no Python thread runs.
+        warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks", category=DeprecationWarning)
+        process.start()
+    send.close()
+    return process, receive
+
+
+def _child(results: StoredResults, share: list[Job], send: Any) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # the parent handles Ctrl-C and SIGTERM and ends its children
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        got = {job.stem: _draw(results, job, None) for job in share}
+    except BaseException:  # noqa: BLE001 - the parent draws these figures again and reports the error itself
+        got = None
+    send.send(got)
+    send.close()
+
+
+def _collect(child: tuple) -> dict[str, Any] | None:
+    process, receive = child
+    try:
+        return receive.recv()
+    except (EOFError, OSError):  # the child died before answering
+        return None
+    finally:
+        receive.close()
+        process.join()
+
+
+def _end(child: tuple) -> None:
+    """Stop a child still drawing (the parent was interrupted) and wait for it."""
+    process, receive = child
+    if process.is_alive():
+        process.terminate()
+    process.join(timeout=5)
+    receive.close()
 
 
 def _pooled_groups(results: StoredResults) -> bool:

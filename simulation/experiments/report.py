@@ -230,18 +230,25 @@ def _experiment_path(res: StoredResults) -> str:
     return os.path.normpath(os.path.join(str(res.folder.root), res.manifest["experiment"]["file"]))
 
 
-def build_report(root: str | Path) -> Path:
-    """Rebuild summary.csv from the run records, draw the figures, write report.md."""
+def build_report(root: str | Path, workers: int | None = None) -> Path:
+    """Rebuild summary.csv from the run records, draw the figures, write report.md.
+
+    ``workers`` processes draw the figures (default: one per core this process may use)."""
+    if workers is None:
+        from simulation.experiments.executors import default_workers
+
+        workers = default_workers()
     res = StoredResults.load(root, rebuild_summary=True)
-    aggregates = _aggregates(res)
-    drawn, kept = figures.draw_all(res, aggregates)
+    drawn, kept = figures.draw_all(res, lambda: _aggregates(res), workers=workers)
     for k in kept:
         print(f"warning: figures/{k.stem}.png kept as it was: {k.reason}", file=sys.stderr)
     shown = [*drawn, *kept]
     exp = res.experiment
-    from simulation.history.hindcast import against_the_record
+    record = ""
+    if exp.observed is not None:  # scores.csv and its figures (the history modules load only then)
+        from simulation.history.hindcast import against_the_record
 
-    record = against_the_record(res.folder.root, res.manifest, exp)  # scores.csv and its figures; "" without observed:
+        record = against_the_record(res.folder.root, res.manifest, exp)
     folder = res.folder.root
     window = f"the {exp.summary.statistic} over the last {exp.summary.window} steps"
     if any(m.statistic and m.statistic != exp.summary.statistic for m in exp.summary.metrics):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -39,7 +40,8 @@ import numpy as np
 
 from simulation.errors import UserError
 from simulation.experiments import labels
-from simulation.experiments.store import ResultsFolder
+from simulation.experiments.store import (MAX_TABLE_BYTES, ResultsFolder, read_parquet_bounded, read_resolved_scenario,
+                                          read_text_bounded)
 from simulation.experiments.worker import DEFAULT_RUN_FUNCTION
 
 #: Default relative tolerance on continuous values (``--rtol``).
@@ -207,13 +209,15 @@ def _number(cell: str | None) -> float:
 
 def _stored_summary_rows(folder: ResultsFolder) -> dict[str, dict[str, str]]:
     import csv
+    import io
 
-    if not folder.summary_path.exists():
+    try:
+        text = read_text_bounded(folder.summary_path, MAX_TABLE_BYTES, "a summary.csv")
+    except FileNotFoundError:
         return {}
     try:
-        with open(folder.summary_path, newline="", encoding="utf-8") as fh:
-            return {row["run_id"]: row for row in csv.DictReader(fh) if row.get("run_id")}
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return {row["run_id"]: row for row in csv.DictReader(io.StringIO(text, newline="")) if row.get("run_id")}
+    except csv.Error as exc:
         raise UserError(f"cannot be read ({type(exc).__name__}); expected the summary.csv 'alliance-sim sweep' writes "
                         "('alliance-sim report' rebuilds it from the run records)", file=str(folder.summary_path)) from None
 
@@ -227,7 +231,7 @@ def compare_run(run_id: str, stored: ResultsFolder, fresh: ResultsFolder, summar
         first = (new_record.get("error") or "no record").splitlines()[0]
         result.problems.append(f"{run_id}: the re-run failed: {first}")
         return result
-    old_record = stored.read_record(run_id)
+    old_record = stored.read_record(run_id, strict=True)
     if old_record is None and summary_row is None:
         result.problems.append(f"{run_id}: neither its record ({stored.record_path(run_id)}) nor a summary.csv row is stored")
         return result
@@ -267,7 +271,7 @@ def _compare_series(result: RunResult, stored_path: Path, fresh_path: Path, rtol
     import pyarrow.parquet as pq
 
     try:
-        old = pq.read_table(stored_path).to_pandas()
+        old = read_parquet_bounded(stored_path).to_pandas()  # not regular or too large: a UserError of its own
     except (pa.ArrowException, OSError) as exc:
         raise _DamagedRun(exc) from None
     new = pq.read_table(fresh_path).to_pandas()
@@ -302,22 +306,15 @@ def _compare_series(result: RunResult, stored_path: Path, fresh_path: Path, rtol
 # ------------------------------------------------------------------------------ re-running
 def _load(results: str | Path) -> tuple[ResultsFolder, dict[str, Any], Any, dict[str, Any]]:
     """The folder, its manifest, its experiment and its resolved scenarios."""
-    import yaml
-
     folder = ResultsFolder(Path(results))
     manifest = folder.read_manifest()
     experiment = folder.read_experiment(manifest)
     scenarios = {}
     for label, entry in manifest["scenarios"].items():
         path = folder.root / entry["resolved"]
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise UserError(f"resolved scenario missing: {path}; expected the file the sweep wrote", file=str(folder.root))
-        try:
-            scenarios[label] = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise UserError(f"cannot be read ({type(exc).__name__}); expected the resolved scenario the sweep wrote", file=str(path)) from None
-        if not isinstance(scenarios[label], dict):
-            raise UserError("expected the resolved scenario the sweep wrote (a mapping of scenario keys)", file=str(path))
+        scenarios[label] = read_resolved_scenario(path)  # the limits of any scenario file; one located message
     return folder, manifest, experiment, scenarios
 
 

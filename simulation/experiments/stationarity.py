@@ -9,6 +9,7 @@ metrics the confidence interval of the drift (second half minus first) excludes 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from typing import Any
@@ -16,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from simulation.experiments.analysis import StoredResults, mean_ci
 from simulation.experiments.schema import MetricRef
+from simulation.experiments.store import MAX_TABLE_BYTES, read_parquet_bounded, read_text_bounded
 
 #: Above this many design points the check pools each scenario's points (a sensitivity design
 #: asks whether runs are stationary at all, not at which point).
@@ -77,7 +78,7 @@ def run_halves(results: StoredResults) -> pd.DataFrame:
         if not path.exists():  # a folder kept without its time series
             continue
         try:
-            table = pq.read_table(path, columns=["step", "metric", "scope", "value"])
+            table = read_parquet_bounded(path, columns=["step", "metric", "scope", "value"])
         except (pa.ArrowException, OSError) as exc:
             raise results.folder.damaged_run(run_id, exc, results.manifest) from None
         metric_of, metric_codes = _codes(table.column("metric"))  # compare small integer codes, not strings
@@ -144,7 +145,8 @@ def stored_check(results: StoredResults) -> pd.DataFrame:
         return table
     if not path.is_file():
         return table
-    stored = pd.read_csv(path, dtype={"scenario": str, "metric": str}, keep_default_na=False, na_values=[""])
+    text = read_text_bounded(path, MAX_TABLE_BYTES, "a burn-in table")
+    stored = pd.read_csv(io.StringIO(text), dtype={"scenario": str, "metric": str}, keep_default_na=False, na_values=[""])
     agree = stored["agree"].map(lambda v: None if pd.isna(v) else str(v) == "True").astype(object)
     return stored.assign(agree=agree, point=stored["point"].astype(int), n=stored["n"].astype(int))[COLUMNS]
 

@@ -69,6 +69,11 @@ RUN_ID_PATTERN = re.compile(rf"^{LABEL}-p[0-9]{{4,}}-r[0-9]{{3,}}$")
 #: Size limits of what is read back from a results folder (docs/limits.md).
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 MAX_RECORD_BYTES = 1024 * 1024
+#: Largest table read back from a results folder (summary.csv, aggregates.csv, burn-in.csv):
+#: one row per run (at most ``plan.MAX_RUNS``) or per scenario, metric and step.
+MAX_TABLE_BYTES = 256 * 1024 * 1024
+#: Largest per-run time series (``runs/<id>.parquet``) read back.
+MAX_SERIES_BYTES = 256 * 1024 * 1024
 PARQUET_MAGIC = b"PAR1"
 #: A Parquet file ends with its footer's length (4 bytes, little-endian) and the magic.
 PARQUET_TAIL = 8
@@ -305,15 +310,25 @@ class ResultsFolder:
                 if (mine and pid == os.getpid()) or not (pid > 0 and _pid_alive(pid)):
                     tmp.unlink(missing_ok=True)  # unlinks a link itself, never its target
 
-    def read_record(self, run_id: str) -> dict[str, Any] | None:
+    def read_record(self, run_id: str, *, strict: bool = False) -> dict[str, Any] | None:
         """A run's record, or ``None`` when it is missing or unreadable (then the run counts
         as not done and ``--resume`` runs it again): read within ``MAX_RECORD_BYTES``, from a
-        regular file only."""
+        regular file only.  ``strict`` (for ``reproduce``, which only reads): a record that
+        exists but cannot be read is a ``UserError`` naming it."""
+        path = self.record_path(run_id)
         try:
-            data = read_json_bounded(self.record_path(run_id), MAX_RECORD_BYTES)
-        except (FileNotFoundError, UserError):
+            data = read_json_bounded(path, MAX_RECORD_BYTES)
+        except FileNotFoundError:
             return None
-        return data if isinstance(data, dict) else None
+        except UserError as exc:
+            if strict:
+                raise UserError(f"{exc.detail} (the run record the sweep writes)", file=str(path), line=exc.line) from None
+            return None
+        if isinstance(data, dict):
+            return data
+        if strict:
+            raise UserError("expected the run record the sweep writes (a JSON object)", file=str(path))
+        return None
 
     def is_complete(self, run_id: str) -> bool:
         """A run counts as done when its record says ok and its time series is a whole
@@ -437,9 +452,49 @@ def read_json_bounded(path: Path, limit: int) -> Any:
         raise UserError(f"not valid JSON ({exc})", file=str(path)) from None
 
 
+def read_text_bounded(path: Path, limit: int, what: str) -> str:
+    """The UTF-8 text of the regular file ``path`` within ``limit`` bytes; ``UserError`` for
+    a file too large, not regular (a FIFO would hang the reader), unreadable or not UTF-8
+    (naming the line).  ``FileNotFoundError`` passes through."""
+    from simulation.scenario_io import read_bounded
+
+    if not os.path.lexists(path):
+        raise FileNotFoundError(path)
+    raw = read_bounded(path, str(path), limit, what)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"cannot be read as UTF-8 text; expected {what} file as the tool writes it",
+                        file=str(path), line=raw.count(b"\n", 0, exc.start) + 1) from None
+
+
+def read_parquet_bounded(path: Path, columns: list[str] | None = None) -> Any:
+    """A per-run time series as a ``pyarrow.Table``, read within ``MAX_SERIES_BYTES`` from a
+    regular file (``UserError`` otherwise, before Arrow opens it); Arrow's own errors for a
+    damaged file pass through, for the caller's message."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from simulation.scenario_io import read_bounded
+
+    raw = read_bounded(path, str(path), MAX_SERIES_BYTES, "a Parquet time-series")
+    return pq.read_table(pa.BufferReader(raw), columns=columns)
+
+
+def read_resolved_scenario(path: Path) -> dict[str, Any]:
+    """A resolved scenario the sweep wrote (``scenarios/<label>.yaml``), read as any scenario
+    file is: size, regular file, depth and alias limits (docs/limits.md)."""
+    from simulation.scenario_io import ScenarioSource, read_yaml_mapping
+
+    return read_yaml_mapping(path, ScenarioSource(file=str(path)))
+
+
 def parquet_looks_whole(path: Path) -> bool:
     """True when ``path`` starts and ends with the Parquet magic bytes and its footer fits
-    in the file: cheap enough for every run on ``--resume``, and false for a file cut short."""
+    in the file: cheap enough for every run on ``--resume``, and false for a file cut short
+    (or not a regular file: opening a FIFO would wait for a writer)."""
+    if not _is_regular(path):
+        return False
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size

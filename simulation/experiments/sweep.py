@@ -217,6 +217,50 @@ def resolve_executor(executor: str | None, workers: int | None, scheduler: str |
     return ExecutorSpec(kind, workers or cores, scheduler, scheduler_file)
 
 
+def largest_world(plan: Plan) -> int:
+    """The most states any run of the plan holds: listed, generated (the design may set
+    ``world.generate.count``) and those entering later (their slots exist from the start)."""
+    counts = [float(v) for row in plan.points.rows for c, v in zip(plan.points.columns, row)
+              if c == "world.generate.count" and isinstance(v, (int, float))]
+    largest = 0
+    for data in plan.scenario_data().values():
+        world = data.get("world") or {}
+        states = world.get("states") or []
+        named = {st.get("name") for st in states if isinstance(st, dict)}
+        entering = {e.get("state") for e in data.get("events") or [] if isinstance(e, dict) and e.get("kind") == "enter"} - named
+        generated = max([int((world.get("generate") or {}).get("count") or 0), *(int(c) for c in counts)])
+        largest = max(largest, generated + len(states) + len(entering))
+    return largest
+
+
+def check_memory(spec: ExecutorSpec, plan: Plan, *, explicit: bool, warn: Callable[[str], None]) -> ExecutorSpec:
+    """Workers times the memory of the world each holds must fit in the memory available
+    (docs/limits.md): each local worker process runs one world at a time.  ``--workers``
+    given explicitly and too many is an error naming how many fit; the default (one per
+    core) is lowered to what fits, with a warning.  A remote dask cluster is not checked
+    (its memory is not this machine's)."""
+    from simulation import scenario_io
+
+    if spec.kind == "serial" or spec.workers <= 1 or spec.scheduler or spec.scheduler_file:
+        return spec
+    available = scenario_io.available_memory_bytes()
+    if available is None:
+        return spec
+    n = largest_world(plan)
+    each = scenario_io.world_memory_bytes(n)
+    fit = int(available // each)
+    if spec.workers <= fit:
+        return spec
+    need = f"{spec.workers} workers each holding a world of {n:,} states need about {spec.workers * each / 1e9:.1f} GB of memory " \
+           f"({each / 1e9:.2f} GB each) and this machine has about {available / 1e9:.1f} GB available"
+    if explicit or fit < 1:
+        how = f"use --workers {fit} (or fewer)" if fit >= 1 else "free memory or use a smaller world"
+        raise UserError(f"--workers {spec.workers}: {need}; expected at most {fit} worker(s) for this experiment "
+                        f"({how}; see docs/limits.md)")
+    warn(f"{need}: using {fit} worker(s) instead of {spec.workers}")
+    return ExecutorSpec(spec.kind, fit, spec.scheduler, spec.scheduler_file)
+
+
 def _say(text: str) -> None:
     print(text, file=sys.stderr)
 
@@ -252,6 +296,7 @@ def sweep(
     from simulation.history.hindcast import check_observed
 
     check_observed(source, plan.scenario_data())  # the record the runs will be scored against
+    spec = check_memory(spec, plan, explicit=workers is not None, warn=lambda text: say(f"warning: {text}"))
     fixed = plan_manifest(plan, folder)
     check_scheduler(spec)  # before the folder exists, so a refused connection leaves nothing behind
     _check_target(folder, resume=resume, force=force)  # read-only: nothing is created for a folder refused
@@ -335,7 +380,8 @@ def sweep(
     if report and not result.interrupted:
         from simulation.experiments.report import build_report
 
-        build_report(folder.root)
+        # The figures are drawn by as many processes as the runs were (no more than the cores).
+        build_report(folder.root, workers=1 if spec.kind == "serial" else min(spec.workers, default_workers()))
     return result
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from simulation.errors import UserError
 from simulation.history import baselines, disputes, record, scores
@@ -185,7 +184,9 @@ def score_results(root: Path, manifest: dict[str, Any], experiment: Any) -> Hind
     root = Path(root)
     path = record_path(root, manifest, experiment.observed.memberships)
     observed = record.read_observed(path)
-    datas = {label: yaml.safe_load((root / entry["resolved"]).read_text(encoding="utf-8")) for label, entry in manifest["scenarios"].items()}
+    from simulation.experiments.store import read_resolved_scenario  # within the limits of any scenario file
+
+    datas = {label: read_resolved_scenario(root / entry["resolved"]) for label, entry in manifest["scenarios"].items()}
     try:
         institutions = select_institutions(experiment.observed.institutions, scenario_institutions(datas), set(observed["institution"]), str(path))
     except SelectionError as exc:

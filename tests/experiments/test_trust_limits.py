@@ -120,3 +120,47 @@ def test_24_workers_are_refused_before_any_process_starts(make_experiment, tmp_p
     result = run_bounded("sweep", str(experiment), "--out", str(tmp_path / "r"), "--workers", str(max_workers(cores) + 1))
     assert result.refused(), result
     assert "--workers" in result.stderr and not (tmp_path / "r").exists()
+
+
+def test_workers_times_the_world_must_fit_in_memory(make_experiment, tmp_path, monkeypatch, capsys):
+    """Each worker holds a world: --workers 2 where only one world fits is refused before
+    anything is written, naming the limit and how many workers fit; the default number of
+    workers is lowered to what fits, with a warning, and the results are the same."""
+    import simulation.scenario_io as scenario_io
+    from simulation.cli import main
+    from simulation.experiments.sweep import sweep
+
+    monkeypatch.setattr(scenario_io, "available_memory_bytes", lambda: int(world_memory_bytes(10) * 1.5))  # tiny worlds: 10 states
+    experiment = make_experiment(replications=2)
+    out = tmp_path / "r"
+    assert main(["sweep", str(experiment), "--workers", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--workers 2" in err and "10 states" in err and "at most 1 worker" in err, err
+    assert "--workers 1" in err and "docs/limits.md" in err
+    assert not out.exists()
+    monkeypatch.setattr("simulation.experiments.sweep.default_workers", lambda: 2)
+    warnings = []
+    result = sweep(experiment, out=out, report=False, say=warnings.append)
+    assert result.ok == result.total == 4
+    assert any("using 1 worker(s) instead of 2" in w for w in warnings), warnings
+    manifest = __import__("json").loads((out / "manifest.json").read_text())
+    assert manifest["sessions"][0]["executor"]["workers"] == 1
+
+
+def test_workers_memory_check_counts_the_largest_design_world(make_experiment, monkeypatch):
+    import simulation.scenario_io as scenario_io
+    from simulation.experiments.plan import build_plan
+    from simulation.experiments.schema import load_experiment
+    from simulation.experiments.executors import ExecutorSpec
+    from simulation.experiments.sweep import check_memory, largest_world
+
+    grid = {"type": "grid", "parameters": {"world.generate.count": {"values": [5, 40]}}}
+    source = load_experiment(make_experiment(design=grid))
+    plan = build_plan(source, None)
+    assert largest_world(plan) == 40
+    monkeypatch.setattr(scenario_io, "available_memory_bytes", lambda: 3 * world_memory_bytes(40) - 1)
+    assert check_memory(ExecutorSpec("processes", 2), plan, explicit=True, warn=print).workers == 2
+    with pytest.raises(UserError, match="at most 2 worker"):
+        check_memory(ExecutorSpec("processes", 3), plan, explicit=True, warn=print)
+    assert check_memory(ExecutorSpec("serial", 1), plan, explicit=True, warn=print).workers == 1
+    assert check_memory(ExecutorSpec("dask", 8, scheduler="tcp://h:1"), plan, explicit=True, warn=print).workers == 8
