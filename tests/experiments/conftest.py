@@ -8,22 +8,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-HERE = Path(__file__).resolve().parent
-SCENARIOS = HERE / "scenarios"
-
-
-def experiment_data(**changes: Any) -> dict[str, Any]:
-    """A small valid experiment (2 scenarios x 1 point x 3 replications, 10 steps)."""
-    data: dict[str, Any] = {
-        "name": "tiny",
-        "description": "test experiment",
-        "scenarios": [str(SCENARIOS / "tiny_a.yaml"), str(SCENARIOS / "tiny_b.yaml")],
-        "replications": 3,
-        "seed": 7,
-        "summary": {"metrics": ["mean_tension", "crisis_rate", "mean_stability"], "window": 5},
-    }
-    data.update(changes)
-    return data
+from experiment_files import SCENARIOS, experiment_data  # noqa: F401  (re-exported for the fixtures)
 
 
 @pytest.fixture

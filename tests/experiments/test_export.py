@@ -65,7 +65,7 @@ def test_export_of_a_clone_without_runs_exports_the_summary_and_says_so(tmp_path
     import shutil
 
     copy = tmp_path / "sens"
-    shutil.copytree(ROOT / "results" / "interference_sweep", copy, ignore=shutil.ignore_patterns("figures"))
+    shutil.copytree(ROOT / "results" / "interference_sweep", copy, ignore=shutil.ignore_patterns("figures", "runs"))  # as on a fresh clone
     assert main(["export", str(copy)]) == 0
     assert "no per-run time series" in capsys.readouterr().err
     summary = pd.read_parquet(copy / "export" / "summary.parquet")

@@ -24,7 +24,8 @@ GRID = ROOT / "results" / "interference_sweep"
 def _planted(tmp_path: Path, active: str, inert: str) -> Path:
     """The committed 5 x 5 grid with every metric a function of ``active`` plus noise."""
     copy = tmp_path / "grid"
-    shutil.copytree(GRID, copy)
+    # the committed files only, as on a fresh clone (a local sweep may have left per-run files)
+    shutil.copytree(GRID, copy, ignore=shutil.ignore_patterns("runs", "records", "memberships"))
     table = pd.read_csv(copy / "summary.csv")
     rng = np.random.default_rng(3)
     metrics = [c for c in table.columns if c not in ("run_id", "scenario", "point", "replication", "seed", "status")

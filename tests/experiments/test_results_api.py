@@ -108,7 +108,11 @@ def test_old_layout_folder_still_reads_and_reproduces(grid, tmp_path):
     assert resumed.executed == 0 and resumed.ok == 4  # every old-layout record counts as done
 
 
-def test_timeseries_on_a_folder_without_runs_says_what_to_do():
-    r = open_results(ROOT / COMMITTED)
+def test_timeseries_on_a_folder_without_runs_says_what_to_do(tmp_path):
+    import shutil
+
+    clone = tmp_path / "committed"  # the committed files only, as on a fresh clone (a local sweep may have left runs)
+    shutil.copytree(ROOT / COMMITTED, clone, ignore=shutil.ignore_patterns("runs", "records", "memberships", "figures"))
+    r = open_results(clone)
     with pytest.raises(UserError, match="no per-run time series"):
         r.timeseries(metrics=["size"])

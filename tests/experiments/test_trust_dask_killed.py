@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import experiment_data
+from experiment_files import experiment_data
 
 from simulation.experiments.sweep import sweep as sweep_
 

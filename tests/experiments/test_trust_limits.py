@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import experiment_data
+from experiment_files import experiment_data
 from trust_bounds import run_bounded
 
 from simulation.errors import ScenarioError, UserError

@@ -19,7 +19,7 @@ from simulation.scenario_io import MAX_YAML_BYTES
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
-    from conftest import experiment_data
+    from experiment_files import experiment_data
     import yaml
 
     tmp = tmp_path_factory.mktemp("swept")
