@@ -27,7 +27,6 @@ import functools
 import io
 import math
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -229,21 +228,12 @@ def _overlay(root: Path, manifest: dict[str, Any], posterior: pd.DataFrame, para
 def reproduce_calibration_command(results: str | Path, *, runs: int | None, workers: int, rtol: float, verbose: bool,
                                   statistical: bool = False) -> int:
     """The verdict line (and, with ``verbose``, every item) on stderr; exit 0 when nothing differs."""
-    from simulation.experiments.reproduce import EXIT_DIFFERENT, EXIT_IDENTICAL
+    from simulation.experiments.reproduce import print_verdict
 
     if statistical:
         raise UserError("--statistical is for sweep folders; expected 'alliance-sim reproduce FOLDER' (a sample of the final "
                         "generation's particles, --runs K of them, and the posterior-predictive table)", file=str(results))
-    comparison = reproduce_calibration(results, runs=runs, workers=workers, rtol=rtol)
-    if verbose:
-        for run in comparison.runs:
-            for line in run.lines():
-                print(f"  {line}", file=sys.stderr)
-    verdict = comparison.verdict(results)
-    if not comparison.acceptable and not verbose:
-        verdict += " (--verbose lists every run)"
-    print(verdict, file=sys.stderr)
-    return EXIT_IDENTICAL if comparison.acceptable else EXIT_DIFFERENT
+    return print_verdict(reproduce_calibration(results, runs=runs, workers=workers, rtol=rtol), results, verbose)
 
 
 __all__ = ["is_calibration_folder", "reproduce_calibration", "reproduce_calibration_command", "sampled_particles", "DEFAULT_PARTICLES"]

@@ -508,9 +508,15 @@ def reproduce_command(results: str, *, runs: int | None, workers: int, rtol: flo
                 print(f"  {line}", file=sys.stderr)
         print(check.verdict(results), file=sys.stderr)
         return EXIT_IDENTICAL if check.agrees else EXIT_DIFFERENT
-    comparison = reproduce(results, runs=runs, workers=workers, rtol=rtol)
+    return print_verdict(reproduce(results, runs=runs, workers=workers, rtol=rtol), results, verbose)
+
+
+def print_verdict(comparison: Any, results: Path, verbose: bool) -> int:
+    """The verdict line (every run and error first with ``verbose``) on stderr, and the exit
+    code: shared by sweep and calibration folders, whose comparisons have ``runs``,
+    ``acceptable`` and ``verdict`` (and, for sweeps, ``errors``)."""
     if verbose:
-        for line in comparison.errors:
+        for line in getattr(comparison, "errors", ()):
             print(f"  {line}", file=sys.stderr)
         for run in comparison.runs:
             for line in run.lines():
