@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+import signal
+from typing import Any, Callable, Iterator
 
 
 class UserError(Exception):
@@ -110,3 +112,26 @@ def data_file_text(path: str, key: str, columns: str) -> tuple[str, "Callable[[s
     except UnicodeDecodeError as exc:
         raise problem(f"cannot be read as text (expected a UTF-8 CSV file with columns {columns})",
                       data.count(b"\n", 0, exc.start) + 1) from None
+
+
+class Interrupted(KeyboardInterrupt):
+    """A termination signal (SIGTERM) handled like Ctrl-C: stop the workers, keep what is
+    stored, say how to resume.  ``signal`` gives the exit code, 128 + signal number."""
+
+    def __init__(self, signal_number: int):
+        super().__init__(signal_number)
+        self.signal = signal_number
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``Interrupted``, so the same clean-up as Ctrl-C runs
+    (the default action would end the parent at once and orphan its worker processes)."""
+    def terminate(signal_number: int, frame: Any) -> None:
+        raise Interrupted(signal_number)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -19,6 +19,8 @@ import json
 import logging
 import os
 import shutil
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ import yaml
 from simulation.calibration.checks import CalibrationPlan, check_calibration
 from simulation.calibration.evaluate import DISTANCE, SCORE_PREFIX, stored_distance
 from simulation.calibration.schema import Calibration, ListSchedule, LogUniformPrior, NormalPrior, Prior, load_calibration
-from simulation.errors import UserError
+from simulation.errors import Interrupted, UserError
 
 DB_FILE = "abc.db"
 MANIFEST = "manifest.json"
@@ -268,7 +270,29 @@ def write_overlay(root: Path, c: Calibration, sha: str) -> dict[str, float]:
 
 
 def calibrate_command(path: str, **kwargs: Any) -> int:
-    root = calibrate(path, **kwargs)
+    """The CLI handler.  Ctrl-C and SIGTERM stop the workers and exit 130 / 143 with the resume
+    command: pyabc has stored every finished generation, only the one in progress is lost."""
+    from simulation.calibration.sampler import terminate_workers
+
+    received: list[int] = []
+
+    def terminate(signal_number: int, frame: Any) -> None:
+        received.append(signal_number)
+        if not terminate_workers():  # serial or dask: unwind from here, as Ctrl-C does
+            raise Interrupted(signal_number)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        root = calibrate(path, **kwargs)
+    except BaseException as exc:
+        if not (received or isinstance(exc, KeyboardInterrupt)):
+            raise
+        again = f"alliance-sim calibrate {path} --resume" + (f" --out {kwargs['out']}" if kwargs.get("out") else "")
+        print(f"interrupted: the finished generations are kept (the one in progress is lost); continue with: {again}",
+              file=sys.stderr)
+        return 128 + (received[0] if received else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     populations = pd.read_csv(root / POPULATIONS)
     chosen = yaml.safe_load((root / OVERLAY).read_text())
     last = populations.iloc[-1]

@@ -30,7 +30,7 @@ import numpy as np
 from pyabc.sampler import MappingSampler
 
 from simulation.errors import UserError
-from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, _pool_context
+from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, _pool_context, stop_pool
 
 #: Child stream of the root seed used by the sampler's tasks (the model seeds use another path).
 SAMPLER_STREAM = 7
@@ -104,6 +104,25 @@ def global_rng_guard(seed: int) -> Iterator[None]:
         random.setstate(py_state)
 
 
+#: The process pool of the calibration in progress (``terminate_workers`` ends its workers).
+_ACTIVE_POOLS: list[Any] = []
+
+
+def terminate_workers() -> bool:
+    """End the running process pool's workers; return False if there is none.
+
+    Safe in a signal handler: it only sends signals.  The pool then breaks, and ``map``
+    raises ``BrokenProcessPool`` in the main thread at a point where unwinding is safe;
+    raising from the handler instead could land inside the executor's own bookkeeping (a
+    finaliser swallowed it, or a lock was left held and the command hung)."""
+    if not _ACTIVE_POOLS:
+        return False
+    for process in list((getattr(_ACTIVE_POOLS[-1], "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+    return True
+
+
 @contextlib.contextmanager
 def open_mapper(kind: str, workers: int, scheduler: str | None = None, scheduler_file: str | None = None) -> Iterator[tuple[Callable, dict]]:
     """A ``map`` for the executor (serial, processes or dask) and a description for the manifest.
@@ -120,7 +139,16 @@ def open_mapper(kind: str, workers: int, scheduler: str | None = None, scheduler
         os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-                yield (lambda fn, items: pool.map(fn, list(items))), {"executor": "processes", "workers": workers}
+                _ACTIVE_POOLS.append(pool)
+                try:
+                    yield (lambda fn, items: pool.map(fn, list(items))), {"executor": "processes", "workers": workers}
+                except BaseException:
+                    # Ctrl-C or SIGTERM: end the workers now; the generation in progress is lost,
+                    # the finished ones are in abc.db, and no worker outlives the calibration
+                    stop_pool(pool)
+                    raise
+                finally:
+                    _ACTIVE_POOLS.remove(pool)
         finally:
             for key, value in saved.items():
                 if value is None:

@@ -178,7 +178,7 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
                     # once (a run cut short leaves only a temporary file, removed on resume)
                     # and wait for them, so that no record is written after the manifest and
                     # no worker outlives the sweep.
-                    _stop(pool)
+                    stop_pool(pool)
                     raise
             if not broken:
                 return
@@ -190,7 +190,7 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
                 os.environ[key] = value
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued, terminate the workers and wait for them to end."""
     processes = list((getattr(pool, "_processes", None) or {}).values())  # no public handle on the workers
     for process in processes:

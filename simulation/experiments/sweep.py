@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from simulation.errors import UserError
+from simulation.errors import Interrupted, UserError, sigterm_as_interrupt
 from simulation.experiments.design import salib_problem
 from simulation.experiments.executors import (MAX_WORKERS_PER_CORE, ExecutorSpec, SchedulerLost, check_scheduler,
                                               default_workers, execute, max_workers, runs_per_batch)
@@ -468,33 +468,20 @@ def _read_manifest(folder: ResultsFolder, *, resume: bool) -> dict[str, Any]:
                         "or use --out for a new folder)", file=exc.file, line=exc.line, path=exc.path) from None
 
 
-class Interrupted(KeyboardInterrupt):
-    """A termination signal (SIGTERM) handled like Ctrl-C: stop, store, say how to resume."""
-
-    def __init__(self, signal_number: int):
-        super().__init__(signal_number)
-        self.signal = signal_number
-
-
 def sweep_command(experiment: str, *, executor: str | None, workers: int | None, scheduler: str | None,
                   scheduler_file: str | None, resume: bool, force: bool, out: str | None) -> int:
     """The CLI handler: a progress bar on a terminal, plain lines otherwise; exit code per outcome.
 
     SIGTERM is handled like SIGINT (workers stopped, the manifest written, the resume command
     printed), with the exit code 143 the shell expects."""
-    def terminate(signal_number: int, frame: Any) -> None:
-        raise Interrupted(signal_number)
-
-    previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        progress = Progress(quiet=False)
-        result = sweep(experiment, executor=executor, workers=workers, scheduler=scheduler, scheduler_file=scheduler_file,
-                       resume=resume, force=force, out=out, progress=progress)
+        with sigterm_as_interrupt():
+            progress = Progress(quiet=False)
+            result = sweep(experiment, executor=executor, workers=workers, scheduler=scheduler, scheduler_file=scheduler_file,
+                           resume=resume, force=force, out=out, progress=progress)
     except Interrupted as exc:  # before the folder was written: nothing to resume
         print("terminated", file=sys.stderr)
         return 128 + exc.signal
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     stream = sys.stderr
     if result.interrupted and result.ok + result.failed == result.total:  # stopped after the last run finished
         print(f"interrupted after every run was stored ({result.ok} ok, {result.failed} failed) in {result.folder}; "

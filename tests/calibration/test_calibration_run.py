@@ -80,6 +80,15 @@ def test_processes_and_worker_count_do_not_change_the_posterior(make_toy, tmp_pa
     assert (serial / "generations.csv").read_bytes() == (pooled / "generations.csv").read_bytes()
 
 
+def wait_for_first_generation(proc: subprocess.Popen, out: Path) -> None:
+    """Wait until the calibration in ``proc`` has stored its first generation in ``out``."""
+    deadline = time.monotonic() + 180
+    while finished_generations(out / "abc.db") < 1:
+        assert proc.poll() is None, "the calibration ended before its first generation was stored"
+        assert time.monotonic() < deadline, "no generation finished in time"
+        time.sleep(0.05)
+
+
 def test_kill_minus_9_then_resume_continues_from_the_last_generation(make_toy, tmp_path):
     generations = 4
     path = make_toy(simulator="simulation.calibration.toy:slow_toy_sizes", population=10, generations=generations,
@@ -89,11 +98,7 @@ def test_kill_minus_9_then_resume_continues_from_the_last_generation(make_toy, t
     proc = subprocess.Popen([sys.executable, "-m", "simulation", "calibrate", str(path), "--out", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
-        deadline = time.monotonic() + 180
-        while finished_generations(out / "abc.db") < 1:
-            assert proc.poll() is None, "the calibration ended before it could be killed"
-            assert time.monotonic() < deadline, "no generation finished in time"
-            time.sleep(0.05)
+        wait_for_first_generation(proc, out)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
@@ -114,6 +119,51 @@ def test_kill_minus_9_then_resume_continues_from_the_last_generation(make_toy, t
     whole = calibrate(path, out=tmp_path / "whole", quiet=True, figures=False)
     pd.testing.assert_frame_equal(pd.read_csv(out / "generations.csv"), pd.read_csv(whole / "generations.csv"))
     # resuming a finished calibration runs nothing more
+    assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 0
+    assert finished_generations(out / "abc.db") == generations
+
+
+def _session_processes(sid: int) -> list[int]:
+    """Process ids still alive in session ``sid`` (the killed command's workers would be here)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getsid(int(entry.name)) == sid:
+                    alive.append(int(entry.name))
+            except (ProcessLookupError, PermissionError):
+                pass
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to list the session's processes")
+def test_sigterm_stops_the_workers_and_says_how_to_resume(make_toy, tmp_path):
+    """SIGTERM to the parent alone (as a batch system sends it) used to end it at once with no
+    message and leave both pool workers running as orphans.  Now: exit 143, one line with the
+    resume command, no process left in the command's session, and --resume finishes."""
+    generations = 4
+    path = make_toy(simulator="simulation.calibration.toy:slow_toy_sizes", population=10, generations=generations,
+                    fan_chart={"enabled": False})
+    out = tmp_path / "terminated"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "simulation", "calibrate", str(path), "--out", str(out),
+                             "--executor", "processes", "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        wait_for_first_generation(proc, out)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert f"calibrate {path} --resume --out {out}" in stderr
+    deadline = time.monotonic() + 10
+    while (left := _session_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == [], f"processes outlived the calibration: {left}"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     assert main(["calibrate", str(path), "--out", str(out), "--resume"]) == 0
     assert finished_generations(out / "abc.db") == generations
 
