@@ -71,6 +71,9 @@ MAX_YAML_NODES = 500_000
 MAX_SET_CHARS = 100_000
 #: Largest ``world.distance_file`` (a CSV of one line per pair of states).
 MAX_DISTANCE_FILE_BYTES = 64 * 1024 * 1024
+#: Largest observed record read by a hindcast or a calibration (memberships: one line per
+#: member per year; dispute rates: one per year and scope).  The shipped ones are 8-33 KB.
+MAX_OBSERVED_FILE_BYTES = 64 * 1024 * 1024
 #: Most states in a world (listed plus generated), whatever the memory.
 MAX_STATES = 10_000
 #: Memory a world needs: a base (the interpreter and libraries) plus this much per pair of
@@ -365,6 +368,29 @@ def read_bounded(path: Path, shown: str, limit: int, what: str) -> bytes:
         raise UserError(f"cannot be read: {exc.strerror or exc}", file=shown) from None
     finally:
         os.close(fd)
+
+
+def read_csv_bounded(path: Path, limit: int, what: str, **options: Any) -> Any:
+    """A CSV data file as a DataFrame (``options`` as for ``pandas.read_csv``), read with
+    ``read_bounded``: a missing, oversized or non-regular file (a FIFO would hang the reader,
+    a device never ends) is a ``UserError`` naming it, as is text that is not UTF-8 (a
+    byte-order mark is fine) or not CSV.  ``what``: the file's kind, for messages."""
+    import io
+
+    import pandas as pd
+
+    if not os.path.lexists(path):
+        raise UserError(f"no such file; expected {what} file", file=str(path))
+    raw = read_bounded(path, str(path), limit, what)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"cannot be read as UTF-8 text; expected {what} file", file=str(path),
+                        line=raw.count(b"\n", 0, exc.start) + 1) from None
+    try:
+        return pd.read_csv(io.StringIO(text), **options)
+    except (ValueError, OverflowError) as exc:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise UserError(f"cannot be read as CSV ({type(exc).__name__}); expected {what} file", file=str(path)) from None
 
 
 def read_yaml_mapping(path: Path, source: ScenarioSource, document: tuple[str, str] | None = None) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from simulation.calibration.schema import CalibrationFile, LogUniformPrior, Norm
 from simulation.errors import ScenarioError, UserError
 from simulation.experiments.schema import RUN_SEED
 from simulation.scenario import Scenario
-from simulation.scenario_io import load_scenario, with_overrides
+from simulation.scenario_io import MAX_OBSERVED_FILE_BYTES, load_scenario, read_csv_bounded, with_overrides
 
 RECORD_COLUMNS = ("institution", "year", "state")
 #: Where in a prior's support the second probe value lies (irrational-looking, never a whole number for whole-number ends).
@@ -116,12 +116,12 @@ def load_record(cf: CalibrationFile) -> pd.DataFrame:
     """The record restricted to the fitted institutions and years (checked not empty)."""
     obs = cf.calibration.observed
     path = cf.resolve(obs.file)
-    if not path.is_file():
+    if path.is_dir() or not path.exists():  # anything else is read within the limits (a FIFO, a device: refused)
         raise cf.error(f"no such record file {path}; expected a CSV relative to the calibration file", "observed", "file")
     try:
-        record = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise cf.error(f"cannot read the record {path} as CSV ({exc}); expected columns {', '.join(RECORD_COLUMNS)}", "observed", "file") from None
+        record = read_csv_bounded(path, MAX_OBSERVED_FILE_BYTES, f"an observed record CSV ({', '.join(RECORD_COLUMNS)})")
+    except UserError as exc:
+        raise cf.error(f"cannot read the record {exc}", "observed", "file") from None
     missing = [c for c in RECORD_COLUMNS if c not in record.columns]
     if missing:
         raise cf.error(f"the record {path} lacks the column(s) {', '.join(missing)}; expected at least {', '.join(RECORD_COLUMNS)}", "observed", "file")

@@ -30,7 +30,7 @@ import numpy as np
 from pyabc.sampler import MappingSampler
 
 from simulation.errors import UserError
-from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, _pool_context, stop_pool
+from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, _pool_context, single_thread_env, stop_pool
 
 #: Child stream of the root seed used by the sampler's tasks (the model seeds use another path).
 SAMPLER_STREAM = 7
@@ -135,26 +135,17 @@ def open_mapper(kind: str, workers: int, scheduler: str | None = None, scheduler
     if kind == "processes":
         from concurrent.futures import ProcessPoolExecutor
 
-        saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
-        os.environ.update(SINGLE_THREAD_ENV)  # inherited by the spawned workers
-        try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-                _ACTIVE_POOLS.append(pool)
-                try:
-                    yield (lambda fn, items: pool.map(fn, list(items))), {"executor": "processes", "workers": workers}
-                except BaseException:
-                    # Ctrl-C or SIGTERM: end the workers now; the generation in progress is lost,
-                    # the finished ones are in abc.db, and no worker outlives the calibration
-                    stop_pool(pool)
-                    raise
-                finally:
-                    _ACTIVE_POOLS.remove(pool)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        with single_thread_env(), ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:  # the spawned workers inherit it
+            _ACTIVE_POOLS.append(pool)
+            try:
+                yield (lambda fn, items: pool.map(fn, list(items))), {"executor": "processes", "workers": workers}
+            except BaseException:
+                # Ctrl-C or SIGTERM: end the workers now; the generation in progress is lost,
+                # the finished ones are in abc.db, and no worker outlives the calibration
+                stop_pool(pool)
+                raise
+            finally:
+                _ACTIVE_POOLS.remove(pool)
         return
     if kind == "dask":
         from dask.distributed import Client, LocalCluster

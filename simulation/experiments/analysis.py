@@ -322,6 +322,14 @@ def inert_parameters(results: StoredResults) -> tuple[list[str], str]:
     return [], ""
 
 
+def column_codes(column: pa.ChunkedArray) -> tuple[dict[str, int], np.ndarray]:
+    """A dictionary-encoded column (as the sweep writes them) as (value -> code, codes)."""
+    combined = column.combine_chunks()
+    if not pa.types.is_dictionary(combined.type):
+        combined = combined.dictionary_encode()
+    return {v: i for i, v in enumerate(combined.dictionary.to_pylist())}, combined.indices.to_numpy(zero_copy_only=False)
+
+
 class _Running:
     """Streaming mean and variance per step (Welford), so no run's series is kept."""
 
@@ -359,15 +367,23 @@ def timeseries(results: StoredResults, refs: list[MetricRef]) -> pd.DataFrame:
         if not path.exists():  # a folder kept without its bulky series
             continue
         try:
-            frame = read_parquet_bounded(path, columns=["step", "metric", "scope", "value"]).to_pandas()
+            table = read_parquet_bounded(path, columns=["step", "metric", "scope", "value"])
         except (pa.ArrowException, OSError) as exc:
             raise results.folder.damaged_run(run_id, exc, results.manifest) from None
+        # Rows selected by comparing small integer codes in Arrow's arrays, not strings in a
+        # DataFrame: the same rows in the same order, at a fraction of the cost.
+        metric_of, metric_codes = column_codes(table.column("metric"))
+        scope_of, scope_codes = column_codes(table.column("scope"))
+        all_steps = table.column("step").to_numpy()
+        all_values = table.column("value").to_numpy()
         for (metric, scope), column in wanted.items():
-            rows = frame[(frame["metric"] == metric) & (frame["scope"] == scope)]
-            if rows.empty:
+            if metric not in metric_of or scope not in scope_of:
+                continue
+            mask = (metric_codes == metric_of[metric]) & (scope_codes == scope_of[scope])
+            if not mask.any():
                 continue
             key = (scenario, -1 if pooled else int(point), column)
-            acc.setdefault(key, _Running()).add(rows["step"].to_numpy(dtype=np.int64), rows["value"].to_numpy(dtype=float))
+            acc.setdefault(key, _Running()).add(all_steps[mask].astype(np.int64), all_values[mask].astype(float))
     out = []
     for (scenario, point, column), run in acc.items():
         has = run.n > 0

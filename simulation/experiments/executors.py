@@ -9,6 +9,7 @@ number of runs.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from simulation.errors import UserError
-from simulation.experiments.worker import Batch, run_batch
+from simulation.experiments.worker import Batch, pool_worker_init, run_batch, warm_up
 
 #: Batches per worker in the queue: enough to balance uneven run times, few enough that
 #: per-batch overhead (pickling, scheduling) stays negligible.
@@ -133,13 +134,15 @@ class ExecutorSpec:
         return {"kind": self.kind, "workers": self.workers, "scheduler": self.scheduler, "scheduler_file": self.scheduler_file}
 
 
-def execute(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_error: OnError) -> None:
+def execute(batches: Sequence[Batch], spec: ExecutorSpec, on_done: OnDone, on_error: OnError,
+            pool: ProcessPoolExecutor | None = None) -> None:
     """Run ``batches``; call ``on_done`` with each batch's records, ``on_error`` if a batch
-    as a whole could not run (a crashed worker, a lost connection)."""
+    as a whole could not run (a crashed worker, a lost connection).  ``pool``: a process
+    pool already started (``WorkerPool.take``), used and shut down here."""
     if spec.kind == "serial":
         _serial(batches, on_done, on_error)
     elif spec.kind == "processes":
-        _processes(batches, spec.workers, on_done, on_error)
+        _processes(batches, spec.workers, on_done, on_error, pool)
     elif spec.kind == "dask":
         _dask(batches, spec, on_done, on_error)
     else:  # pragma: no cover - argparse restricts the choice
@@ -159,15 +162,69 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error: OnError) -> None:
+@contextlib.contextmanager
+def single_thread_env() -> Iterator[None]:
+    """``SINGLE_THREAD_ENV`` set in this process while workers are spawned (they inherit it)."""
+    saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
+    os.environ.update(SINGLE_THREAD_ENV)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=pool_worker_init, initargs=(os.getpid(),))
+
+
+class WorkerPool:
+    """A process pool started before the batches are known.  Each spawned worker is a fresh
+    interpreter that imports the model (Mesa brings networkx, scipy.spatial and pandas:
+    about a second), so the sweep starts its workers first and plans and checks the
+    experiment meanwhile; a no-op task per worker (``worker.warm_up``) makes each import
+    then, not when its first batch arrives.  ``take`` hands the pool to ``execute``;
+    ``close`` stops it if the sweep ends without running (a refused input, a signal)."""
+
+    def __init__(self, workers: int, run_function: str):
+        self.workers = workers
+        with single_thread_env():
+            self._pool: ProcessPoolExecutor | None = _new_pool(workers)
+            # One task per worker: with spawn, each submit starts a worker while none is idle.
+            self._warming = [self._pool.submit(warm_up, run_function) for _ in range(workers)]
+
+    def take(self) -> ProcessPoolExecutor | None:
+        """The pool, now the caller's to shut down (None if closed, or broken while starting:
+        ``execute`` then starts a new one)."""
+        pool, self._pool = self._pool, None
+        if pool is not None and any(f.done() and isinstance(f.exception(), BrokenProcessPool) for f in self._warming):
+            _stop(pool)
+            return None
+        return pool
+
+    def close(self) -> None:
+        """Stop the workers at once unless ``take`` handed the pool over (idempotent)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            _stop(pool)
+
+
+def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error: OnError,
+               warm: ProcessPoolExecutor | None = None) -> None:
+    if not batches:  # nothing to run (a resumed sweep already complete): no need to wait for the workers
+        if warm is not None:
+            _stop(warm)
+        return
     pending = iter(batches)
     window = max(1, workers * IN_FLIGHT_PER_WORKER)
     broken = False
-    saved = {k: os.environ.get(k) for k in SINGLE_THREAD_ENV}
-    os.environ.update(SINGLE_THREAD_ENV)  # inherited by the workers the pool spawns
-    try:
+    with single_thread_env():  # inherited by the workers the pool spawns
         while True:  # a new pool after a crash, for the batches not yet submitted
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            pool, warm = warm or _new_pool(workers), None
+            with pool:
                 in_flight: dict[Future, Batch] = {}
                 broken = False
                 _fill(pool, pending, in_flight, window)
@@ -182,12 +239,6 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
                     raise
             if not broken:
                 return
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:

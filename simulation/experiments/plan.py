@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +53,26 @@ class Plan:
     seeds: tuple[int, ...]
     design_seed: int
     runs: tuple[Run, ...]
+    #: The texts parsed, once (``scenario_data``).
+    parsed: dict[str, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def labels(self) -> list[str]:
         return list(self.scenario_texts)
 
     def scenario_data(self) -> dict[str, dict[str, Any]]:
-        """The resolved scenarios as plain data (parsed from the texts the results folder keeps)."""
-        return {label: yaml.safe_load(text) for label, text in self.scenario_texts.items()}
+        """The resolved scenarios as plain data (parsed from the texts the results folder keeps),
+        parsed once: the sweep reads them several times (record, memory, batches).  Callers
+        only read them (a worker applies its overrides to a copy)."""
+        if self.parsed is None:
+            object.__setattr__(self, "parsed", parse_texts(self.scenario_texts))
+        assert self.parsed is not None
+        return self.parsed
+
+
+def parse_texts(texts: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Resolved scenario texts as plain data, by label."""
+    return {label: yaml.safe_load(text) for label, text in texts.items()}
 
 
 def run_id(label: str, point: int, replication: int, n_points: int, n_replications: int) -> str:
@@ -300,12 +312,13 @@ def _design_error(source: ExperimentFile, base: dict[str, Any], label: str, prob
                      line=source.line(*loc, *value_key), path=".".join(map(str, loc)))
 
 
-def check_metrics(source: ExperimentFile, scenario_texts: dict[str, str]) -> None:
+def check_metrics(source: ExperimentFile, scenario_data: dict[str, dict[str, Any]]) -> None:
     """Every summarised or plotted metric must exist at its scope in at least one scenario
-    (a misspelt name would otherwise give a column of blanks)."""
+    (a misspelt name would otherwise give a column of blanks).  ``scenario_data``: the
+    resolved scenarios as plain data (``parse_texts``)."""
     from simulation import metrics  # the registry of names only; the model is not imported
 
-    institutions = sorted({name for text in scenario_texts.values() for name in (yaml.safe_load(text).get("institutions") or {})})
+    institutions = sorted({name for data in scenario_data.values() for name in (data.get("institutions") or {})})
     refs = [(m, ("summary", "metrics", i)) for i, m in enumerate(source.experiment.summary.metrics)]
     for f, fig in enumerate(source.experiment.figures or ()):
         refs += [(m, ("figures", f, "metrics", i)) for i, m in enumerate(fig.metrics or ())]
@@ -358,11 +371,12 @@ def build_plan(source: ExperimentFile, scenario_dir: Path | None = None) -> Plan
     dseed = design_seed(exp.seed)
     points = sample(exp.design, dseed)
     check_design(source, scenarios, points)
-    check_metrics(source, texts)
+    parsed = parse_texts(texts)
+    check_metrics(source, parsed)
     seeds = replication_seeds(exp.seed, exp.replications)
     d = len(exp.design.parameters)
     block = (2 * d + 2 if exp.design.second_order else d + 2) if exp.design.type == "sobol" else None
     groups = seed_groups(exp.design.seed_per, len(points), d + 1, sobol_block=block)
     by_group = {g: group_seeds(exp.seed, g, exp.replications) for g in sorted(set(groups or ()))}
     runs = make_runs(list(texts), len(points), seeds, None if groups is None else [by_group[g] for g in groups])
-    return Plan(source, texts, points, tuple(seeds), dseed, runs)
+    return Plan(source, texts, points, tuple(seeds), dseed, runs, parsed)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulation.experiments.analysis import StoredResults, mean_ci
+from simulation.experiments.analysis import StoredResults, column_codes, mean_ci
 from simulation.experiments.schema import MetricRef
 from simulation.experiments.store import MAX_TABLE_BYTES, read_parquet_bounded, read_text_bounded
 
@@ -53,14 +53,6 @@ def halves(steps: np.ndarray, values: np.ndarray, covered: np.ndarray) -> tuple[
     return mean(a), mean(b)
 
 
-def _codes(column: pa.ChunkedArray) -> tuple[dict[str, int], np.ndarray]:
-    """A dictionary-encoded column (as the sweep writes them) as (value -> code, codes)."""
-    combined = column.combine_chunks()
-    if not pa.types.is_dictionary(combined.type):
-        combined = combined.dictionary_encode()
-    return {v: i for i, v in enumerate(combined.dictionary.to_pylist())}, combined.indices.to_numpy(zero_copy_only=False)
-
-
 def _checked(results: StoredResults) -> list[MetricRef]:
     default = results.experiment.summary.statistic
     return [ref for ref in results.metrics if (ref.statistic or default) in CHECKED_STATISTICS]
@@ -81,8 +73,8 @@ def run_halves(results: StoredResults) -> pd.DataFrame:
             table = read_parquet_bounded(path, columns=["step", "metric", "scope", "value"])
         except (pa.ArrowException, OSError) as exc:
             raise results.folder.damaged_run(run_id, exc, results.manifest) from None
-        metric_of, metric_codes = _codes(table.column("metric"))  # compare small integer codes, not strings
-        scope_of, scope_codes = _codes(table.column("scope"))
+        metric_of, metric_codes = column_codes(table.column("metric"))  # compare small integer codes, not strings
+        scope_of, scope_codes = column_codes(table.column("scope"))
         all_steps = table.column("step").to_numpy()
         all_values = table.column("value").to_numpy()
         for ref in refs:

@@ -2,7 +2,8 @@
 
 The order is chosen so that nothing is touched before the inputs are known to be valid,
 and nothing stored is lost if the sweep stops at any point: (1) read and validate the
-experiment and its scenarios, (2) take the folder's lock, (3) write the manifest with every
+experiment and its scenarios (local worker processes start meanwhile, so their imports
+overlap this; they are stopped if the sweep ends here), (2) take the folder's lock, (3) write the manifest with every
 run pending, (4) execute; workers write each run as it finishes, (5) write the summary and
 the final manifest, (6) draw figures and the report.
 """
@@ -23,11 +24,11 @@ from typing import Any, Callable, Iterator
 
 from simulation.errors import Interrupted, UserError, sigterm_as_interrupt
 from simulation.experiments.design import salib_problem
-from simulation.experiments.executors import (MAX_WORKERS_PER_CORE, ExecutorSpec, SchedulerLost, check_scheduler,
+from simulation.experiments.executors import (MAX_WORKERS_PER_CORE, ExecutorSpec, SchedulerLost, WorkerPool, check_scheduler,
                                               default_workers, execute, max_workers, runs_per_batch)
 from simulation.experiments.plan import Plan, Run, build_plan
 from simulation.experiments.progress import Progress
-from simulation.experiments.schema import load_experiment
+from simulation.experiments.schema import ExperimentFile, load_experiment
 from simulation.experiments.seeds import SCHEMES
 from simulation.experiments.store import EXPERIMENT_COPY, SCENARIOS_DIR, ResultsFolder
 from simulation.experiments.worker import DEFAULT_RUN_FUNCTION, Batch, RunTask, atomic_write, record_bytes
@@ -292,11 +293,28 @@ def sweep(
     source = load_experiment(experiment)
     folder = ResultsFolder(Path(out) if out is not None else DEFAULT_RESULTS_ROOT / source.experiment.name)
     folder.check_writable()
-    plan = build_plan(source, folder.scenarios_dir)
-    from simulation.history.hindcast import check_observed
+    # Local workers start now: each imports the model (about a second) while this process
+    # plans and checks the experiment.  Stopped at once if the sweep ends before running.
+    pool = WorkerPool(spec.workers, run_function) if spec.kind == "processes" else None
+    try:
+        return _sweep(experiment, source, folder, spec, pool, explicit_workers=workers is not None, resume=resume,
+                      force=force, out=out, run_function=run_function, progress=progress, report=report, say=say)
+    finally:
+        if pool is not None:
+            pool.close()
 
-    check_observed(source, plan.scenario_data())  # the record the runs will be scored against
-    spec = check_memory(spec, plan, explicit=workers is not None, warn=lambda text: say(f"warning: {text}"))
+
+def _sweep(experiment: str | Path, source: ExperimentFile, folder: ResultsFolder, spec: ExecutorSpec, pool: WorkerPool | None, *,
+           explicit_workers: bool, resume: bool, force: bool, out: str | Path | None, run_function: str,
+           progress: Progress | None, report: bool, say: Callable[[str], None]) -> SweepResult:
+    plan = build_plan(source, folder.scenarios_dir)
+    if source.experiment.observed is not None:  # the history modules (and scipy.stats) load only then
+        from simulation.history.hindcast import check_observed
+
+        check_observed(source, plan.scenario_data())  # the record the runs will be scored against
+    spec = check_memory(spec, plan, explicit=explicit_workers, warn=lambda text: say(f"warning: {text}"))
+    if pool is not None and pool.workers != spec.workers:  # fewer fit in memory: started again with as many
+        pool.close()
     fixed = plan_manifest(plan, folder)
     check_scheduler(spec)  # before the folder exists, so a refused connection leaves nothing behind
     _check_target(folder, resume=resume, force=force)  # read-only: nothing is created for a folder refused
@@ -353,7 +371,8 @@ def sweep(
 
         failure: UserError | None = None
         try:
-            execute(list(_batches(plan, todo, folder, size, run_function)), spec, on_done, on_error)
+            execute(list(_batches(plan, todo, folder, size, run_function)), spec, on_done, on_error,
+                    pool=pool.take() if pool is not None else None)
         except Interrupted as exc:
             result.interrupted = True
             result.signal = exc.signal

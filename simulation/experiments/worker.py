@@ -14,6 +14,7 @@ import importlib
 import json
 import math
 import os
+import signal
 import socket
 import time
 import traceback
@@ -286,9 +287,46 @@ def execute_run(batch: Batch, run: RunTask, function: Callable[..., pd.DataFrame
     return {k: record[k] for k in ("run_id", "status", "elapsed_s", "error")}
 
 
+def warm_up(run_function: str) -> None:
+    """Import what a batch needs (the run function's module: the model and Mesa), so a worker
+    started ahead of the batches (``executors.WorkerPool``) is ready when they come.  An
+    import that fails is left for the first batch to report, as it would without this."""
+    try:
+        import threadpoolctl  # noqa: F401
+
+        import simulation.scenario_io  # noqa: F401
+
+        resolve_function(run_function)
+    except Exception:  # noqa: BLE001 - reported by the batch that needs it
+        pass
+
+
+#: Linux's prctl option: the signal a process gets when its parent ends.
+PR_SET_PDEATHSIG = 1
 #: Set when this worker process was interrupted (Ctrl-C reaches every process of the
 #: terminal's group): batches already queued to it are then skipped, not run.
 _interrupted = False
+#: Set in a pool worker (``pool_worker_init``): Ctrl-C is then felt only while a batch runs.
+_sigint_only_in_batches = False
+
+
+def pool_worker_init(parent: int) -> None:
+    """Initializer of the sweep's pool workers.  Ctrl-C is ignored except while a batch
+    runs: an idle worker (started ahead of the batches, or between them) interrupted in its
+    wait would end with a traceback on the terminal, and the sweep stops its workers itself.
+    On Linux a worker also ends when the sweep (``parent``) is killed outright (SIGKILL):
+    an idle worker would otherwise wait for batches forever."""
+    global _sigint_only_in_batches
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _sigint_only_in_batches = True
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() != parent:  # the sweep died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def run_batch(batch: Batch) -> list[dict[str, Any]]:
@@ -299,9 +337,13 @@ def run_batch(batch: Batch) -> list[dict[str, Any]]:
     if _interrupted:
         return []
     function = resolve_function(batch.run_function)
+    idle = signal.signal(signal.SIGINT, signal.default_int_handler) if _sigint_only_in_batches else None
     try:
         with threadpool_limits(limits=1):
             return [execute_run(batch, run, function) for run in batch.runs]
     except KeyboardInterrupt:
         _interrupted = True
         raise
+    finally:
+        if idle is not None:
+            signal.signal(signal.SIGINT, idle)

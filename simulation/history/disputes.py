@@ -57,14 +57,12 @@ class DisputeScored:
 
 
 def read_observed_disputes(path: Path) -> pd.DataFrame:
-    """The observed rates, checked (columns, whole years, numbers); problems name file and line."""
-    try:
-        table = pd.read_csv(path, dtype={"scope": str}, keep_default_na=False, na_values=[""])
-    except FileNotFoundError:
-        raise UserError(f"no such file; expected the observed dispute rates CSV ({', '.join(OBSERVED_COLUMNS)})", file=str(path)) from None
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot be read ({type(exc).__name__}); expected a CSV with columns {', '.join(OBSERVED_COLUMNS)}",
-                        file=str(path)) from None
+    """The observed rates, checked (columns, whole years, numbers); problems name file and line.
+    Read within ``MAX_OBSERVED_FILE_BYTES``, from a regular file only (docs/limits.md)."""
+    from simulation.scenario_io import MAX_OBSERVED_FILE_BYTES, read_csv_bounded
+
+    what = f"an observed dispute rates CSV ({', '.join(OBSERVED_COLUMNS)})"
+    table = read_csv_bounded(path, MAX_OBSERVED_FILE_BYTES, what, dtype={"scope": str}, keep_default_na=False, na_values=[""])
     missing = [c for c in OBSERVED_COLUMNS if c not in table.columns]
     if missing:
         raise UserError(f"missing columns {missing}; expected columns {', '.join(OBSERVED_COLUMNS)}", file=str(path), line=1)

@@ -61,7 +61,7 @@ def check_observed(source: Any, scenarios: dict[str, dict[str, Any]]) -> list[st
     if observed is None:
         return []
     path = (source.path.parent / observed.memberships).resolve()
-    if not path.is_file():
+    if path.is_dir() or not path.exists():  # anything else is read within the limits (a FIFO, a device: refused)
         what = "is a folder" if path.is_dir() else "not found"
         raise source.error(f"observed memberships file {what}: {path}; expected a CSV (institution, year, state, ccode), relative to "
                            "the experiment file", "observed", "memberships")
@@ -71,7 +71,7 @@ def check_observed(source: Any, scenarios: dict[str, dict[str, Any]]) -> list[st
         raise source.error(f"the record {exc}", "observed", "memberships") from None
     if observed.disputes is not None:
         dpath = (source.path.parent / observed.disputes).resolve()
-        if not dpath.is_file():
+        if dpath.is_dir() or not dpath.exists():
             what = "is a folder" if dpath.is_dir() else "not found"
             raise source.error(f"observed disputes file {what}: {dpath}; expected a CSV ({', '.join(disputes.OBSERVED_COLUMNS)}), "
                                "relative to the experiment file", "observed", "disputes")
@@ -88,7 +88,14 @@ def check_observed(source: Any, scenarios: dict[str, dict[str, Any]]) -> list[st
 # ---- the start-year world (features of the logistic baseline) -------------------------
 
 def _distance_table(path: Path) -> dict[tuple[str, str], float]:
-    table = pd.read_csv(path, dtype={"a": str, "b": str})
+    """The scenario's distance file (``a,b,km``), read within ``MAX_DISTANCE_FILE_BYTES`` from a
+    regular file (``UserError`` naming it otherwise)."""
+    from simulation.scenario_io import MAX_DISTANCE_FILE_BYTES, read_csv_bounded
+
+    table = read_csv_bounded(path, MAX_DISTANCE_FILE_BYTES, "a distance CSV (a,b,km)", dtype={"a": str, "b": str})
+    missing = [c for c in ("a", "b", "km") if c not in table.columns]
+    if missing:
+        raise UserError(f"missing columns {missing}; expected a distance CSV with columns a,b,km", file=str(path), line=1)
     return {(a, b): float(km) for a, b, km in zip(table["a"], table["b"], table["km"])}
 
 
@@ -112,8 +119,8 @@ def start_world(data: dict[str, Any], scenario_dir: Path) -> baselines.StartWorl
     pairs: dict[tuple[str, str], float] = {}
     if world.get("distance_file"):
         path = Path(world["distance_file"])
-        path = path if path.is_absolute() else scenario_dir / path
-        if path.is_file():
+        path = Path(os.path.normpath(path if path.is_absolute() else scenario_dir / path))
+        if os.path.lexists(path):  # gone (a clone without the data): the locations give the distances
             pairs = _distance_table(path)
 
     def distance(a: str, b: str) -> float:

@@ -107,14 +107,12 @@ def observed_path(observed: pd.DataFrame, institution: str, years: np.ndarray) -
 
 def read_observed(path: Path) -> pd.DataFrame:
     """The observed table, checked: the columns, whole years, a state name on every row.
-    Problems raise ``UserError`` naming the file and line."""
-    try:
-        table = pd.read_csv(path, dtype={"institution": str, "state": str}, keep_default_na=False)
-    except FileNotFoundError:
-        raise UserError(f"no such file; expected the observed memberships CSV ({', '.join(OBSERVED_COLUMNS)})", file=str(path)) from None
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot be read ({type(exc).__name__}); expected a CSV with columns {', '.join(OBSERVED_COLUMNS)}",
-                        file=str(path)) from None
+    Problems raise ``UserError`` naming the file and line; the file is read within
+    ``MAX_OBSERVED_FILE_BYTES``, from a regular file only (docs/limits.md)."""
+    from simulation.scenario_io import MAX_OBSERVED_FILE_BYTES, read_csv_bounded
+
+    what = f"an observed memberships CSV ({', '.join(OBSERVED_COLUMNS)})"
+    table = read_csv_bounded(path, MAX_OBSERVED_FILE_BYTES, what, dtype={"institution": str, "state": str}, keep_default_na=False)
     missing = [c for c in ("institution", "year", "state") if c not in table.columns]
     if missing:
         raise UserError(f"missing columns {missing}; expected columns {', '.join(OBSERVED_COLUMNS)}", file=str(path), line=1)

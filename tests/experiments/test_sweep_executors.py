@@ -69,3 +69,31 @@ def test_no_global_numpy_randomness_is_touched(make_experiment, tmp_path):
     before = np.random.get_state()[1].copy()
     sweep(make_experiment(), out=tmp_path / "r", executor="serial", report=False)
     assert (np.random.get_state()[1] == before).all()
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, "refused"])
+def test_workers_started_while_planning_are_stopped_when_the_sweep_ends_there(make_experiment, tmp_path, monkeypatch, stop):
+    """The process pool starts before the plan is built (its workers import the model
+    meanwhile); a refused input or Ctrl-C during planning stops them and creates nothing."""
+    import multiprocessing
+
+    import simulation.experiments.sweep as sweep_module
+    from simulation.errors import UserError
+
+    started = []
+    real = sweep_module.build_plan
+    before = set(multiprocessing.active_children())  # e.g. a dask cluster of another test
+
+    def planning(*args, **kwargs):
+        started.extend(set(multiprocessing.active_children()) - before)  # the workers, spawned before planning
+        if stop is KeyboardInterrupt:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "build_plan", planning)
+    experiment = make_experiment(design={"type": "grid", "parameters": {"dynamics.tension.noise": {"values": [0.01, -5.0]}}})
+    with pytest.raises(KeyboardInterrupt if stop is KeyboardInterrupt else UserError):
+        sweep(experiment, out=tmp_path / "r", executor="processes", workers=2)
+    assert len(started) == 2
+    assert not any(p.is_alive() for p in started) and not set(multiprocessing.active_children()) - before
+    assert not (tmp_path / "r").exists()

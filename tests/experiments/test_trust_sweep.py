@@ -345,3 +345,74 @@ def test_a_scheduler_dying_mid_sweep_is_a_message_and_resume_finishes(make_exper
     assert 0 < manifest["counts"]["ok"] < 6  # the runs finished before it died are kept
     result = sweep(experiment, executor="serial", out=out, resume=True, report=False)
     assert result.ok == 6 and result.exit_code == 0
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The spawned worker processes of ``pid`` (not multiprocessing's resource tracker)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            worker = b"spawn_main" in (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and worker:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _ignores_sigint(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:")), 16)
+    return bool(mask & (1 << (signal.SIGINT - 1)))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_ctrl_c_while_planning_stops_the_workers_started_early_without_a_traceback(make_experiment, tmp_path):
+    """Workers start before the plan is built (their imports overlap it).  Ctrl-C then (the
+    terminal's whole process group) ends the sweep with "interrupted", no traceback from an
+    idle worker, no folder, and no worker left."""
+    values = [round(0.001 * (i + 1), 3) for i in range(400)]  # 800 scenario builds: planning takes seconds
+    experiment = make_experiment(replications=1, design={"type": "grid", "parameters": {"dynamics.tension.noise": {"values": values}}})
+    out = tmp_path / "r"
+    proc = _launch(experiment, out)
+    deadline = time.monotonic() + PATIENCE_S
+    while not (len(workers := _workers_of(proc.pid)) == 2 and all(_ignores_sigint(w) for w in workers)):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    assert not out.exists(), "planning ended before the workers were ready: make it longer"
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does
+    _, err = proc.communicate(timeout=PATIENCE_S)
+    # 130, or death by SIGINT when it lands as the interpreter ends: a shell shows both as 130
+    assert proc.returncode in (130, -signal.SIGINT) and "interrupted" in err and "Traceback" not in err, (proc.returncode, err)
+    time.sleep(0.5)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the sweep"
+    assert not out.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_workers_end_when_the_sweep_is_killed_outright(make_experiment, tmp_path):
+    """SIGKILL cannot be handled: the workers must notice the sweep is gone themselves
+    (they waited for batches forever, one interpreter each)."""
+    experiment = make_experiment(replications=40)
+    out = tmp_path / "r"
+    proc = _launch(experiment, out)
+    _wait_for_runs(proc, out, 4)
+    workers = set(_workers_of(proc.pid))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=PATIENCE_S)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) and not _zombie(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers) == 2 and not any(_alive(pid) and not _zombie(pid) for pid in workers), "a worker outlived the sweep"
+
+
+def _zombie(pid: int) -> bool:
+    """Ended but not yet reaped (its parent, the sweep, is gone; init reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
