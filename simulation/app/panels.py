@@ -1,18 +1,19 @@
 """The page's panels as SolaraViz components: functions ``f(app)`` of the ``AppModel`` that
 return a Solara element (SolaraViz re-renders them after each step through its
-``update_counter``).  Drawing time is added to ``app.draw_seconds`` for the performance line.
+``update_counter``).  The pictures come from the step's frame (``simulation.app.frame``),
+drawn once per step: while playing, before the step is shown.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from simulation.app import export, map as world_map, matrix, swap, timeseries
+from simulation.app import export, swap, timeseries
 from simulation.app.appmodel import AppModel
+from simulation.app.frame import current
 
 
 def _when(app: AppModel, model) -> str:
@@ -20,39 +21,28 @@ def _when(app: AppModel, model) -> str:
     return f"step {model.steps}" + (f" ({year})" if year is not None else "")
 
 
-def _timed(app: AppModel, draw):
-    started = time.perf_counter()
-    out = draw()
-    app.draw_seconds += time.perf_counter() - started
-    return out
-
-
 def MapPanel(app: AppModel):
     """The map of the run, and beside it the paired run's map."""
-    app.frames += 1
+    frame = current(app)
     with solara.Column() as main:
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>{_when(app, app.sim)}</b> of {app.run.steps}", classes=["as-step"])
-        html = _timed(app, lambda: world_map.svg(app.sim, app.run.name))
-        if app.partner is None:
-            solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
+        if frame.partner_map is None:
+            solara.HTML(tag="div", unsafe_innerHTML=frame.map, classes=["as-map-box"])
         else:  # side by side, so the panel keeps its height
-            paired = _timed(app, lambda: world_map.svg(app.partner, f"paired: {app.partner_variant}"))
             with solara.Columns([1, 1]):
-                solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
-                solara.HTML(tag="div", unsafe_innerHTML=paired, classes=["as-partner-map"])
+                solara.HTML(tag="div", unsafe_innerHTML=frame.map, classes=["as-map-box"])
+                solara.HTML(tag="div", unsafe_innerHTML=frame.partner_map, classes=["as-partner-map"])
     return main
 
 
 def MatrixPanel(app: AppModel):
     """Tension between every pair of active states, ordered by bloc."""
-    html = _timed(app, lambda: matrix.svg(app.sim))
-    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-matrix-box"])
+    return solara.HTML(tag="div", unsafe_innerHTML=current(app).matrix, classes=["as-matrix-box"])
 
 
 def SeriesPanel(app: AppModel):
     """The key metrics over time (the paired run dashed)."""
-    html = _timed(app, lambda: timeseries.svg(app.sim, app.run.steps, app.partner))
-    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-series-box"])
+    return solara.HTML(tag="div", unsafe_innerHTML=current(app).series, classes=["as-series-box"])
 
 
 KEY_METRICS = ("mean_tension", "dispute_rate", "conflict_rate", "crisis_rate", "mean_autonomy")

@@ -111,6 +111,21 @@ def test_text_loading_names_the_upload_in_messages():
     assert str(err.value).startswith("upload.yaml:2: steps: expected")
 
 
+def test_a_step_is_drawn_once_before_the_page_is_asked_to_show_it():
+    """With a page (``Shown``), a step draws its frame before waiting for the page to show the
+    previous step; the panels then reuse that frame; a swap draws a new one."""
+    from simulation.app import frame
+    from simulation.app.appmodel import Shown
+
+    app = AppModel.for_source(TWO_BLOCS, Shown())()
+    app.step()  # the page never reported: no waiting
+    drawn = app.frame
+    assert drawn is not None and drawn.key[1] == app.sim.steps == 1 and app.frames == 1
+    assert frame.current(app) is drawn and app.frames == 1
+    app.start_swap(swap.KINDS_SWAPPED)
+    assert frame.current(app) is not drawn and app.frame.partner_map is not None and app.frames == 2
+
+
 def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nsteps: many\n")
