@@ -50,16 +50,19 @@ KEY_METRICS = ("mean_tension", "dispute_rate", "conflict_rate", "crisis_rate", "
 
 @solara.component
 def SwapPanel(app: AppModel):
-    """Run the same world and seed with other rules beside this one (paired)."""
-    update_counter.get()
+    """Run the same world and seed with other rules beside this one (paired).  Only the table
+    follows the steps (``PairedTable``); the controls re-render on Swap and Clear."""
     variant = solara.use_reactive(swap.KINDS_SWAPPED)
+    _, set_clicks = solara.use_state(0)  # re-renders the controls (app.swap_problem)
 
     def start():
         app.start_swap(variant.value)
+        set_clicks(lambda n: n + 1)
         force_update()
 
     def stop():
         app.stop_swap()
+        set_clicks(lambda n: n + 1)
         force_update()
 
     with solara.Column() as main:
@@ -69,6 +72,15 @@ def SwapPanel(app: AppModel):
             solara.Button("Clear", on_click=stop, outlined=True)
         if app.swap_problem:
             solara.Error(app.swap_problem)
+        PairedTable(app)
+    return main
+
+
+@solara.component
+def PairedTable(app: AppModel):
+    """Both runs' key metrics at this step, and their difference (when there is a paired run)."""
+    update_counter.get()
+    with solara.Column() as main:
         if app.partner is not None:
             a, b = timeseries.latest(app.sim, KEY_METRICS), timeseries.latest(app.partner, KEY_METRICS)
             rows = "".join(f"<tr><td>{m}</td><td>{a[m]:.4g}</td><td>{b[m]:.4g}</td><td>{b[m] - a[m]:+.4g}</td></tr>" for m in KEY_METRICS)
@@ -86,8 +98,8 @@ def ShownStep(event_shown: Callable[[int], None] | None = None):
 
 @solara.component
 def ExportPanel(app: AppModel):
-    """The run back to the command line, the seed used, and the performance line."""
-    update_counter.get()
+    """The run back to the command line, the seed used, and the performance line (the only part
+    that follows the steps: ``PerformanceLine``)."""
     with solara.Column() as main:
         solara.FileDownload(lambda: export.resolved_yaml(app), filename="scenario.resolved.yaml", label="scenario.resolved.yaml")
         solara.FileDownload(lambda: export.timeseries_csv(app.sim), filename="timeseries.csv", label="timeseries.csv")
@@ -97,9 +109,16 @@ def ExportPanel(app: AppModel):
             solara.Warning(app.problem)
         if app.shown is not None:
             ShownStep(event_shown=app.shown.report)
-        model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)
-        draw_ms = 1000 * app.draw_seconds / max(app.frames, 1)
-        wait_ms = 1000 * app.wait_seconds / max(app.model_steps, 1)
-        solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame · waiting for the page {wait_ms:.1f} ms/step · "
-                    f"{app.frames} frames drawn for {app.model_steps} steps · {app.frames_missed} not seen in time", classes=["as-perf"])
+        PerformanceLine(app)
     return main
+
+
+@solara.component
+def PerformanceLine(app: AppModel):
+    """Time per step in the model, per frame drawing, per step waiting for the page."""
+    update_counter.get()
+    model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)
+    draw_ms = 1000 * app.draw_seconds / max(app.frames, 1)
+    wait_ms = 1000 * app.wait_seconds / max(app.model_steps, 1)
+    return solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame · waiting for the page {wait_ms:.1f} ms/step · "
+                       f"{app.frames} frames drawn for {app.model_steps} steps · {app.frames_missed} not seen in time", classes=["as-perf"])
