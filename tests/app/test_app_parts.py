@@ -133,6 +133,16 @@ def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"error: {bad}:2: steps: expected a whole number")
 
 
+def test_app_command_serves_with_the_fast_renderer_unless_the_environment_says_otherwise(monkeypatch):
+    from simulation.app import cli as app_cli
+
+    served = {}
+    monkeypatch.setattr(app_cli.os, "execve", lambda exe, argv, env: served.update(env))
+    monkeypatch.setenv("SOLARA_SERVER_SYNC_WS_WRITE", "false")
+    assert main(["app", "--port", "0"]) == 0
+    assert served["REACTON_FAST"] == "1" and served["SOLARA_SERVER_SYNC_WS_WRITE"] == "false"
+
+
 REAL_WORLDS = ("world_2016.yaml", "world_1949_1990.yaml", "world_1991_2024.yaml", "world_2001_2024.yaml")
 
 
