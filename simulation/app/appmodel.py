@@ -20,7 +20,7 @@ import mesa
 from threadpoolctl import ThreadpoolController
 
 from simulation.app import controls as ctl
-from simulation.app.frame import Frame, current as draw_frame
+from simulation.app.frame import Frame, draw as draw_frame
 from simulation.app import swap as swap_rules
 from simulation.app.source import ScenarioText
 from simulation.errors import UserError
@@ -110,7 +110,7 @@ class AppModel(mesa.Model):
         self.swap_problem: str | None = None
         self.model_seconds = 0.0  # time spent stepping the model(s), for the performance figures
         self.model_steps = 0
-        self.frame: Frame | None = None  # the pictures of the current step (simulation.app.frame)
+        self.frame: Frame | None = None  # what the page shows: the last frame published (simulation.app.frame)
         self.draw_seconds = 0.0  # time spent drawing frames (added by simulation.app.frame)
         self.frames = 0  # frames drawn
         self.wait_seconds = 0.0  # time spent waiting for the page to show a step
@@ -138,13 +138,12 @@ class AppModel(mesa.Model):
         self.model_seconds += time.perf_counter() - started
         self.model_steps += 1
         self.running = self.sim.steps < self.run.steps
-        if self.shown is not None:
-            # every step drawn: the new step is drawn now, while the page paints the previous
-            # one, and shown (after this returns) only once the page reports the previous one
-            draw_frame(self)
+        drawn = draw_frame(self)  # while the page paints the previous frame
+        if self.shown is not None:  # every step painted: the page shows the previous one first
             waited = time.perf_counter()
             self.frames_missed += not self.shown.wait_for(self.sim.steps - 1)
             self.wait_seconds += time.perf_counter() - waited
+        self.frame = drawn  # what the panels show from now on (simulation.app.frame)
 
     # ------------------------------------------------------------------ the paired run
     def start_swap(self, variant: str) -> None:

@@ -1,7 +1,7 @@
 """The page's panels as SolaraViz components: functions ``f(app)`` of the ``AppModel`` that
 return a Solara element (SolaraViz re-renders them after each step through its
-``update_counter``).  The pictures come from the step's frame (``simulation.app.frame``),
-drawn once per step: while playing, before the step is shown.
+``update_counter``).  What follows the steps comes from the published frame
+(``simulation.app.frame``), drawn once per step, never from the model directly.
 """
 
 from __future__ import annotations
@@ -11,21 +11,16 @@ from typing import Callable
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from simulation.app import export, swap, timeseries
+from simulation.app import export, swap
 from simulation.app.appmodel import AppModel
 from simulation.app.frame import current
-
-
-def _when(app: AppModel, model) -> str:
-    year = None if model.start_year is None else model.start_year + model.steps
-    return f"step {model.steps}" + (f" ({year})" if year is not None else "")
 
 
 def MapPanel(app: AppModel):
     """The map of the run, and beside it the paired run's map."""
     frame = current(app)
     with solara.Column() as main:
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{_when(app, app.sim)}</b> of {app.run.steps}", classes=["as-step"])
+        solara.HTML(tag="div", unsafe_innerHTML=frame.counter, classes=["as-step"])
         if frame.partner_map is None:
             solara.HTML(tag="div", unsafe_innerHTML=frame.map, classes=["as-map-box"])
         else:  # side by side, so the panel keeps its height
@@ -43,9 +38,6 @@ def MatrixPanel(app: AppModel):
 def SeriesPanel(app: AppModel):
     """The key metrics over time (the paired run dashed)."""
     return solara.HTML(tag="div", unsafe_innerHTML=current(app).series, classes=["as-series-box"])
-
-
-KEY_METRICS = ("mean_tension", "dispute_rate", "conflict_rate", "crisis_rate", "mean_autonomy")
 
 
 @solara.component
@@ -80,14 +72,10 @@ def SwapPanel(app: AppModel):
 def PairedTable(app: AppModel):
     """Both runs' key metrics at this step, and their difference (when there is a paired run)."""
     update_counter.get()
+    paired = current(app).paired
     with solara.Column() as main:
-        if app.partner is not None:
-            a, b = timeseries.latest(app.sim, KEY_METRICS), timeseries.latest(app.partner, KEY_METRICS)
-            rows = "".join(f"<tr><td>{m}</td><td>{a[m]:.4g}</td><td>{b[m]:.4g}</td><td>{b[m] - a[m]:+.4g}</td></tr>" for m in KEY_METRICS)
-            solara.HTML(tag="div", classes=["as-paired"], unsafe_innerHTML=(
-                f"<b>Paired run ({app.partner_variant}), {_when(app, app.partner)}, same seed {app.run.seed}</b>"
-                f"<table><tr><th>metric</th><th>this run</th><th>paired</th><th>difference</th></tr>{rows}</table>"
-                "<small>Same world, same random numbers: the difference is the rules'.</small>"))
+        if paired is not None:
+            solara.HTML(tag="div", classes=["as-paired"], unsafe_innerHTML=paired)
     return main
 
 

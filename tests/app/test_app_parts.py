@@ -111,19 +111,41 @@ def test_text_loading_names_the_upload_in_messages():
     assert str(err.value).startswith("upload.yaml:2: steps: expected")
 
 
-def test_a_step_is_drawn_once_before_the_page_is_asked_to_show_it():
-    """With a page (``Shown``), a step draws its frame before waiting for the page to show the
-    previous step; the panels then reuse that frame; a swap draws a new one."""
+def test_a_step_is_drawn_at_once_and_shown_after_the_page_shows_the_previous_one():
+    """A step draws its frame right after the model step, and publishes it (what the panels
+    show) only once the page reports the previous frame: a render of the previous step that
+    runs late still shows the previous step.  A swap draws a new frame at once."""
+    import queue
+    import threading
+    import time
+
     from simulation.app import frame
     from simulation.app.appmodel import Shown
 
     app = AppModel.for_source(TWO_BLOCS, Shown())()
-    app.step()  # the page never reported: no waiting
-    drawn = app.frame
-    assert drawn is not None and drawn.key[1] == app.sim.steps == 1 and app.frames == 1
-    assert frame.current(app) is drawn and app.frames == 1
+    reports = queue.Queue()
+
+    def page():  # the page's reports arrive in a thread of their own
+        while (step := reports.get()) is not None:
+            app.shown.report(step)
+
+    threading.Thread(target=page, daemon=True).start()
+    reports.put(0)
+    time.sleep(0.05)
+    app.step()
+    first = app.frame
+    assert first.step == app.sim.steps == 1 and app.frames == 1 and "step 1" in first.counter
+    assert frame.current(app) is first and app.frames == 1
+    stepping = threading.Thread(target=app.step)
+    stepping.start()  # steps to 2, then waits for the page to show step 1
+    time.sleep(0.3)
+    assert app.sim.steps == 2 and frame.current(app) is first  # a late render shows step 1
+    reports.put(1)
+    stepping.join()
+    assert app.frame.step == 2 and app.frames_missed == 0
     app.start_swap(swap.KINDS_SWAPPED)
-    assert frame.current(app) is not drawn and app.frame.partner_map is not None and app.frames == 2
+    assert frame.current(app).partner_map is not None and "Paired run" in app.frame.paired and app.frames == 3
+    reports.put(None)
 
 
 def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
