@@ -20,6 +20,7 @@ import mesa
 from threadpoolctl import ThreadpoolController
 
 from simulation.app import controls as ctl
+from simulation.app.frame import Frame, draw as draw_frame
 from simulation.app import swap as swap_rules
 from simulation.app.source import ScenarioText
 from simulation.errors import UserError
@@ -109,10 +110,11 @@ class AppModel(mesa.Model):
         self.swap_problem: str | None = None
         self.model_seconds = 0.0  # time spent stepping the model(s), for the performance figures
         self.model_steps = 0
-        self.draw_seconds = 0.0  # time spent drawing the panels (added by simulation.app.panels)
-        self.frames = 0
+        self.frame: Frame | None = None  # what the page shows: the last frame published (simulation.app.frame)
+        self.draw_seconds = 0.0  # time spent drawing frames (added by simulation.app.frame)
+        self.frames = 0  # frames drawn
         self.wait_seconds = 0.0  # time spent waiting for the page to show a step
-        self.frames_missed = 0  # steps taken after FRAME_WAIT_S without the page showing the last one
+        self.frames_missed = 0  # steps shown without the page reporting the previous one within FRAME_WAIT_S
 
     # ------------------------------------------------------------------ stepping
     @property
@@ -128,10 +130,6 @@ class AppModel(mesa.Model):
         if self.sim.steps >= self.run.steps:
             self.running = False
             return
-        if self.shown is not None:  # every step drawn: the page shows this one before the next
-            waited = time.perf_counter()
-            self.frames_missed += not self.shown.wait_for(self.sim.steps)
-            self.wait_seconds += time.perf_counter() - waited
         started = time.perf_counter()
         with _THREADS.limit(limits=1, user_api="blas"):
             self.sim.step()
@@ -140,6 +138,12 @@ class AppModel(mesa.Model):
         self.model_seconds += time.perf_counter() - started
         self.model_steps += 1
         self.running = self.sim.steps < self.run.steps
+        drawn = draw_frame(self)  # while the page paints the previous frame
+        if self.shown is not None:  # every step painted: the page shows the previous one first
+            waited = time.perf_counter()
+            self.frames_missed += not self.shown.wait_for(self.sim.steps - 1)
+            self.wait_seconds += time.perf_counter() - waited
+        self.frame = drawn  # what the panels show from now on (simulation.app.frame)
 
     # ------------------------------------------------------------------ the paired run
     def start_swap(self, variant: str) -> None:

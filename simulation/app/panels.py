@@ -1,75 +1,60 @@
 """The page's panels as SolaraViz components: functions ``f(app)`` of the ``AppModel`` that
 return a Solara element (SolaraViz re-renders them after each step through its
-``update_counter``).  Drawing time is added to ``app.draw_seconds`` for the performance line.
+``update_counter``).  What follows the steps comes from the published frame
+(``simulation.app.frame``), drawn once per step, never from the model directly.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Callable
 
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
-from simulation.app import export, map as world_map, matrix, swap, timeseries
+from simulation.app import export, swap
 from simulation.app.appmodel import AppModel
-
-
-def _when(app: AppModel, model) -> str:
-    year = None if model.start_year is None else model.start_year + model.steps
-    return f"step {model.steps}" + (f" ({year})" if year is not None else "")
-
-
-def _timed(app: AppModel, draw):
-    started = time.perf_counter()
-    out = draw()
-    app.draw_seconds += time.perf_counter() - started
-    return out
+from simulation.app.frame import current
 
 
 def MapPanel(app: AppModel):
     """The map of the run, and beside it the paired run's map."""
-    app.frames += 1
+    frame = current(app)
     with solara.Column() as main:
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{_when(app, app.sim)}</b> of {app.run.steps}", classes=["as-step"])
-        html = _timed(app, lambda: world_map.svg(app.sim, app.run.name))
-        if app.partner is None:
-            solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
+        solara.HTML(tag="div", unsafe_innerHTML=frame.counter, classes=["as-step"])
+        if frame.partner_map is None:
+            solara.HTML(tag="div", unsafe_innerHTML=frame.map, classes=["as-map-box"])
         else:  # side by side, so the panel keeps its height
-            paired = _timed(app, lambda: world_map.svg(app.partner, f"paired: {app.partner_variant}"))
             with solara.Columns([1, 1]):
-                solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-map-box"])
-                solara.HTML(tag="div", unsafe_innerHTML=paired, classes=["as-partner-map"])
+                solara.HTML(tag="div", unsafe_innerHTML=frame.map, classes=["as-map-box"])
+                solara.HTML(tag="div", unsafe_innerHTML=frame.partner_map, classes=["as-partner-map"])
     return main
 
 
 def MatrixPanel(app: AppModel):
     """Tension between every pair of active states, ordered by bloc."""
-    html = _timed(app, lambda: matrix.svg(app.sim))
-    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-matrix-box"])
+    return solara.HTML(tag="div", unsafe_innerHTML=current(app).matrix, classes=["as-matrix-box"])
 
 
 def SeriesPanel(app: AppModel):
     """The key metrics over time (the paired run dashed)."""
-    html = _timed(app, lambda: timeseries.svg(app.sim, app.run.steps, app.partner))
-    return solara.HTML(tag="div", unsafe_innerHTML=html, classes=["as-series-box"])
-
-
-KEY_METRICS = ("mean_tension", "dispute_rate", "conflict_rate", "crisis_rate", "mean_autonomy")
+    return solara.HTML(tag="div", unsafe_innerHTML=current(app).series, classes=["as-series-box"])
 
 
 @solara.component
 def SwapPanel(app: AppModel):
-    """Run the same world and seed with other rules beside this one (paired)."""
-    update_counter.get()
+    """Run the same world and seed with other rules beside this one (paired).  Only the table
+    follows the steps (``PairedTable``); the controls re-render on Swap and Clear."""
     variant = solara.use_reactive(swap.KINDS_SWAPPED)
+    _, set_clicks = solara.use_state(0)  # re-renders the controls (app.swap_problem)
 
     def start():
         app.start_swap(variant.value)
+        set_clicks(lambda n: n + 1)
         force_update()
 
     def stop():
         app.stop_swap()
+        set_clicks(lambda n: n + 1)
         force_update()
 
     with solara.Column() as main:
@@ -79,13 +64,18 @@ def SwapPanel(app: AppModel):
             solara.Button("Clear", on_click=stop, outlined=True)
         if app.swap_problem:
             solara.Error(app.swap_problem)
-        if app.partner is not None:
-            a, b = timeseries.latest(app.sim, KEY_METRICS), timeseries.latest(app.partner, KEY_METRICS)
-            rows = "".join(f"<tr><td>{m}</td><td>{a[m]:.4g}</td><td>{b[m]:.4g}</td><td>{b[m] - a[m]:+.4g}</td></tr>" for m in KEY_METRICS)
-            solara.HTML(tag="div", classes=["as-paired"], unsafe_innerHTML=(
-                f"<b>Paired run ({app.partner_variant}), {_when(app, app.partner)}, same seed {app.run.seed}</b>"
-                f"<table><tr><th>metric</th><th>this run</th><th>paired</th><th>difference</th></tr>{rows}</table>"
-                "<small>Same world, same random numbers: the difference is the rules'.</small>"))
+        PairedTable(app)
+    return main
+
+
+@solara.component
+def PairedTable(app: AppModel):
+    """Both runs' key metrics at this step, and their difference (when there is a paired run)."""
+    update_counter.get()
+    paired = current(app).paired
+    with solara.Column() as main:
+        if paired is not None:
+            solara.HTML(tag="div", classes=["as-paired"], unsafe_innerHTML=paired)
     return main
 
 
@@ -96,8 +86,8 @@ def ShownStep(event_shown: Callable[[int], None] | None = None):
 
 @solara.component
 def ExportPanel(app: AppModel):
-    """The run back to the command line, the seed used, and the performance line."""
-    update_counter.get()
+    """The run back to the command line, the seed used, and the performance line (the only part
+    that follows the steps: ``PerformanceLine``)."""
     with solara.Column() as main:
         solara.FileDownload(lambda: export.resolved_yaml(app), filename="scenario.resolved.yaml", label="scenario.resolved.yaml")
         solara.FileDownload(lambda: export.timeseries_csv(app.sim), filename="timeseries.csv", label="timeseries.csv")
@@ -107,9 +97,16 @@ def ExportPanel(app: AppModel):
             solara.Warning(app.problem)
         if app.shown is not None:
             ShownStep(event_shown=app.shown.report)
-        model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)
-        draw_ms = 1000 * app.draw_seconds / max(app.frames, 1)
-        wait_ms = 1000 * app.wait_seconds / max(app.model_steps, 1)
-        solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame · waiting for the page {wait_ms:.1f} ms/step · "
-                    f"{app.frames} frames drawn for {app.model_steps} steps · {app.frames_missed} not seen in time", classes=["as-perf"])
+        PerformanceLine(app)
     return main
+
+
+@solara.component
+def PerformanceLine(app: AppModel):
+    """Time per step in the model, per frame drawing, per step waiting for the page."""
+    update_counter.get()
+    model_ms = 1000 * app.model_seconds / max(app.model_steps, 1)
+    draw_ms = 1000 * app.draw_seconds / max(app.frames, 1)
+    wait_ms = 1000 * app.wait_seconds / max(app.model_steps, 1)
+    return solara.Text(f"model {model_ms:.1f} ms/step · drawing {draw_ms:.1f} ms/frame · waiting for the page {wait_ms:.1f} ms/step · "
+                       f"{app.frames} frames drawn for {app.model_steps} steps · {app.frames_missed} not seen in time", classes=["as-perf"])

@@ -10,11 +10,19 @@ import pytest
 import solara
 
 from simulation.app import appmodel
+from simulation.app.cli import SERVER_ENV
 from simulation.app.page import AppPage
 from simulation.app.picker import try_load
 from simulation.app.source import SCENARIO_DIR, ScenarioText, recall, scenario_files
 
 INTERFERENCE = "Atlantic · interference"
+
+
+@pytest.fixture(autouse=True)
+def served_renderer(monkeypatch):
+    """Render the page as ``alliance-sim app`` serves it (its ``SERVER_ENV``: reacton's fast renderer)."""
+    for name, value in SERVER_ENV.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

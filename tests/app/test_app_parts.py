@@ -111,11 +111,58 @@ def test_text_loading_names_the_upload_in_messages():
     assert str(err.value).startswith("upload.yaml:2: steps: expected")
 
 
+def test_a_step_is_drawn_at_once_and_shown_after_the_page_shows_the_previous_one():
+    """A step draws its frame right after the model step, and publishes it (what the panels
+    show) only once the page reports the previous frame: a render of the previous step that
+    runs late still shows the previous step.  A swap draws a new frame at once."""
+    import queue
+    import threading
+    import time
+
+    from simulation.app import frame
+    from simulation.app.appmodel import Shown
+
+    app = AppModel.for_source(TWO_BLOCS, Shown())()
+    reports = queue.Queue()
+
+    def page():  # the page's reports arrive in a thread of their own
+        while (step := reports.get()) is not None:
+            app.shown.report(step)
+
+    threading.Thread(target=page, daemon=True).start()
+    reports.put(0)
+    time.sleep(0.05)
+    app.step()
+    first = app.frame
+    assert first.step == app.sim.steps == 1 and app.frames == 1 and "step 1" in first.counter
+    assert frame.current(app) is first and app.frames == 1
+    stepping = threading.Thread(target=app.step)
+    stepping.start()  # steps to 2, then waits for the page to show step 1
+    time.sleep(0.3)
+    assert app.sim.steps == 2 and frame.current(app) is first  # a late render shows step 1
+    reports.put(1)
+    stepping.join()
+    assert app.frame.step == 2 and app.frames_missed == 0
+    app.start_swap(swap.KINDS_SWAPPED)
+    assert frame.current(app).partner_map is not None and "Paired run" in app.frame.paired and app.frames == 3
+    reports.put(None)
+
+
 def test_app_command_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nsteps: many\n")
     assert main(["app", str(bad), "--port", "0"]) == 2
     assert capsys.readouterr().err.startswith(f"error: {bad}:2: steps: expected a whole number")
+
+
+def test_app_command_serves_with_the_fast_renderer_unless_the_environment_says_otherwise(monkeypatch):
+    from simulation.app import cli as app_cli
+
+    served = {}
+    monkeypatch.setattr(app_cli.os, "execve", lambda exe, argv, env: served.update(env))
+    monkeypatch.setenv("SOLARA_SERVER_SYNC_WS_WRITE", "false")
+    assert main(["app", "--port", "0"]) == 0
+    assert served["REACTON_FAST"] == "1" and served["SOLARA_SERVER_SYNC_WS_WRITE"] == "false"
 
 
 REAL_WORLDS = ("world_2016.yaml", "world_1949_1990.yaml", "world_1991_2024.yaml", "world_2001_2024.yaml")
