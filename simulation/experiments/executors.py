@@ -201,7 +201,7 @@ class WorkerPool:
         ``execute`` then starts a new one)."""
         pool, self._pool = self._pool, None
         if pool is not None and any(f.done() and isinstance(f.exception(), BrokenProcessPool) for f in self._warming):
-            _stop(pool)
+            stop_pool(pool)
             return None
         return pool
 
@@ -209,14 +209,14 @@ class WorkerPool:
         """Stop the workers at once unless ``take`` handed the pool over (idempotent)."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            _stop(pool)
+            stop_pool(pool)
 
 
 def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error: OnError,
                warm: ProcessPoolExecutor | None = None) -> None:
     if not batches:  # nothing to run (a resumed sweep already complete): no need to wait for the workers
         if warm is not None:
-            _stop(warm)
+            stop_pool(warm)
         return
     pending = iter(batches)
     window = max(1, workers * IN_FLIGHT_PER_WORKER)
