@@ -76,7 +76,13 @@ def build_abc(plan: CalibrationPlan, sampler: Any) -> Any:
 
     c = plan.source.calibration
     prior = pyabc.Distribution(**{path: prior_rv(p) for path, p in c.priors.items()})
-    return pyabc.ABCSMC(plan.model, prior, stored_distance, population_size=c.population, eps=_epsilon(c), sampler=sampler)
+    transitions = None
+    if c.prior_mixture > 0:
+        from simulation.calibration.transition import PriorMixtureTransition
+
+        transitions = PriorMixtureTransition(prior, c.prior_mixture)
+    return pyabc.ABCSMC(plan.model, prior, stored_distance, population_size=c.population, eps=_epsilon(c), sampler=sampler,
+                        transitions=transitions)
 
 
 def environment() -> dict[str, Any]:

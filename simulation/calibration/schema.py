@@ -182,6 +182,9 @@ class Calibration(Frozen):
     minimum_epsilon: Annotated[float, Field(ge=0)] = Field(0.0, description="stop once epsilon falls to this")
     min_acceptance_rate: Annotated[float, Field(ge=0, lt=1)] = Field(0.0, description="stop when a generation accepts fewer")
     seed: Annotated[int, Field(ge=0)] = Field(description="root seed: proposals and model seeds derive from it")
+    prior_mixture: Annotated[float, Field(ge=0, le=0.5)] = Field(
+        0.0, description="share of proposals drawn from the prior (a defensive mixture that bounds every importance "
+        "weight by 1/share); 0 = pyabc's multivariate normal kernel alone (docs/calibration.md)")
     fan_chart: FanChart = Field(default_factory=FanChart)
 
     @model_validator(mode="after")
