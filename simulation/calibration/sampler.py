@@ -30,7 +30,7 @@ import numpy as np
 from pyabc.sampler import MappingSampler
 
 from simulation.errors import UserError
-from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, _pool_context, single_thread_env, stop_pool
+from simulation.experiments.executors import CONNECT_TIMEOUT_S, SINGLE_THREAD_ENV, new_pool, single_thread_env, stop_pool
 
 #: Child stream of the root seed used by the sampler's tasks (the model seeds use another path).
 SAMPLER_STREAM = 7
@@ -133,9 +133,7 @@ def open_mapper(kind: str, workers: int, scheduler: str | None = None, scheduler
         yield map, {"executor": "serial", "workers": 1}
         return
     if kind == "processes":
-        from concurrent.futures import ProcessPoolExecutor
-
-        with single_thread_env(), ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:  # the spawned workers inherit it
+        with single_thread_env(), new_pool(workers) as pool:  # the spawned workers inherit it; they end with the calibration
             _ACTIVE_POOLS.append(pool)
             try:
                 yield (lambda fn, items: pool.map(fn, list(items))), {"executor": "processes", "workers": workers}

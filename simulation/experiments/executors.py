@@ -177,7 +177,8 @@ def single_thread_env() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
+def new_pool(workers: int) -> ProcessPoolExecutor:
+    """A spawned process pool whose workers ignore idle Ctrl-C and end with their parent (``worker.pool_worker_init``)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=pool_worker_init, initargs=(os.getpid(),))
 
 
@@ -192,7 +193,7 @@ class WorkerPool:
     def __init__(self, workers: int, run_function: str):
         self.workers = workers
         with single_thread_env():
-            self._pool: ProcessPoolExecutor | None = _new_pool(workers)
+            self._pool: ProcessPoolExecutor | None = new_pool(workers)
             # One task per worker: with spawn, each submit starts a worker while none is idle.
             self._warming = [self._pool.submit(warm_up, run_function) for _ in range(workers)]
 
@@ -223,7 +224,7 @@ def _processes(batches: Sequence[Batch], workers: int, on_done: OnDone, on_error
     broken = False
     with single_thread_env():  # inherited by the workers the pool spawns
         while True:  # a new pool after a crash, for the batches not yet submitted
-            pool, warm = warm or _new_pool(workers), None
+            pool, warm = warm or new_pool(workers), None
             with pool:
                 in_flight: dict[Future, Batch] = {}
                 broken = False
