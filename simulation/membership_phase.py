@@ -29,7 +29,8 @@ def setup(model: "AllianceModel", world: "WorldArrays") -> None:
     """The per-state x institution state the membership mechanisms keep (columns in the order
     of ``model.institutions``): regional eligibility, years of unbroken membership, trust in
     each alliance's word (phase 6), each institution's views (empty until the first review),
-    and running candidacies with the waits after refusals (mechanisms.candidacy)."""
+    and running candidacies with the waits after refusals and the years since each institution's
+    last enlargement round (mechanisms.candidacy, enlargement_rounds)."""
     k = len(model.institutions)
     model.eligible = np.ones((model.n, k), dtype=bool)
     for c, inst in enumerate(model.institutions):
@@ -110,6 +111,7 @@ def _decide(model: "AllianceModel", decide: bool) -> None:
         out = candidacy.advance(
             model.candidacies, rows, d.join, live, cols, w, capability=model.capability, tension=model.tension,
             proximity=model.proximity_active, regime=model.regime, demand=z_all, relaxation=model.dynamics.tension.relaxation,
+            rounds=mech.enlargement_rounds,
         )
         for c, k in enumerate(live):
             roster.leave(model, k, rows[d.leave[:, c]])

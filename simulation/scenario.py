@@ -249,6 +249,11 @@ YearCount = Annotated[float, Field(ge=0.0, le=100.0)]
 #: view able to get through), unanimity (the treaty rule; the calibration explores power
 #: weighting) and a two-year wait after a refusal (about one electoral cycle of the applicant).
 CANDIDACY_YEARS, VETO_SHARE, REAPPLY_YEARS = 2.0, 0.0, 2.0
+#: Enlargement rounds (docs/ODD.md, M.8): nearly neutral defaults, a round every year that may at
+#: most double the membership; the Cold War calibration fits the alliances' own values.
+ROUND_YEARS, ROUND_SHARE = 0.0, 1.0
+#: Up to a thousand times the membership in one round: 1000 never binds in a world of fewer states.
+RoundShare = Annotated[float, Field(ge=0.0, le=1000.0)]
 
 
 class HegemonicParams(Frozen):
@@ -274,6 +279,8 @@ class HegemonicParams(Frozen):
     candidacy_years: YearCount = Field(CANDIDACY_YEARS, description="staged candidacy (mechanisms.candidacy): years an applicant must remain an unblocked candidate before it joins (a real number rounded half up to whole years, so calibration priors may be continuous; 0: joins in the year it applies)")
     veto_share: Unit = Field(VETO_SHARE, description="staged candidacy: a candidacy is refused in a year when the objecting members' share of the institution's capability exceeds this (0: any single objection blocks, unanimity/consensus; 1: nothing blocks)")
     reapply_years: YearCount = Field(REAPPLY_YEARS, description="staged candidacy: years a refused state waits before it may apply again (rounded half up to whole years)")
+    round_years: YearCount = Field(ROUND_YEARS, description="enlargement rounds (mechanisms.enlargement_rounds): years from one round of admissions to the next (rounded half up; 0: a round every year)")
+    round_share: RoundShare = Field(ROUND_SHARE, description="enlargement rounds: at most round_share times the members (at least 1) are admitted in one round, those the members support most")
 
 
 class DialogueParams(Frozen):
@@ -291,6 +298,8 @@ class DialogueParams(Frozen):
     candidacy_years: YearCount = Field(CANDIDACY_YEARS, description="staged candidacy (mechanisms.candidacy): years an applicant must remain an unblocked candidate before it joins (a real number rounded half up to whole years, so calibration priors may be continuous; 0: joins in the year it applies)")
     veto_share: Unit = Field(VETO_SHARE, description="staged candidacy: a candidacy is refused in a year when the objecting members' share of the institution's capability exceeds this (0: any single objection blocks, unanimity/consensus; 1: nothing blocks)")
     reapply_years: YearCount = Field(REAPPLY_YEARS, description="staged candidacy: years a refused state waits before it may apply again (rounded half up to whole years)")
+    round_years: YearCount = Field(ROUND_YEARS, description="enlargement rounds (mechanisms.enlargement_rounds): years from one round of admissions to the next (rounded half up; 0: a round every year)")
+    round_share: RoundShare = Field(ROUND_SHARE, description="enlargement rounds: at most round_share times the members (at least 1) are admitted in one round, those the members support most")
 
 
 class _InstitutionBase(Frozen):
@@ -440,6 +449,13 @@ class Mechanisms(Frozen):
     leader_exit: bool = Field(False, description="on: a leader weighs its own alliance and may leave it; the strongest remaining member succeeds")
     leader_succession: bool = Field(False, description="on: leadership passes to a member whose capability exceeds succession_ratio times the leader's")
     candidacy: bool = Field(False, description="on: an application opens a candidacy judged every year by the incumbents' consent utilities; it is refused when the objectors' share of the institution's capability exceeds veto_share, and joins after candidacy_years unblocked years; a candidate withdraws when it no longer wants in (supersedes accession_consent's one-year decision)")
+    enlargement_rounds: bool = Field(False, description="on (needs candidacy): candidates that have served their candidacy join together in rounds, round_years apart, at most round_share times the members per round, those the members support most first")
+
+    @model_validator(mode="after")
+    def _rounds_need_candidacy(self) -> "Mechanisms":
+        if self.enlargement_rounds and not self.candidacy:
+            raise Problem("enlargement rounds admit candidates who have served a candidacy; expected mechanisms.candidacy: true as well", at=("enlargement_rounds",))
+        return self
 
 
 # --------------------------------------------------------------------------------------

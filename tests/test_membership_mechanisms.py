@@ -458,7 +458,7 @@ def test_succession_rule():
 
 # ====================================================================== the history switches
 NEW_SWITCHES = ("accession_consent", "eligibility_regions", "view_persistence", "exit_cost",
-                "commitments", "growth_trends", "leader_exit", "leader_succession", "candidacy")
+                "commitments", "growth_trends", "leader_exit", "leader_succession", "candidacy", "enlargement_rounds")
 # Neutral values (the same as ZERO_PARAMS of tests/test_metamorphic.py, which checks each alone).
 NEUTRAL = [
     "institutions.Atlantic.params.veto_threshold=-1e9", "institutions.Atlantic.params.approval_threshold=-1e9",
@@ -468,6 +468,7 @@ NEUTRAL = [
     "dynamics.membership.leadership_value=1e6", "institutions.Atlantic.params.succession_ratio=1e9",
     "institutions.Atlantic.params.candidacy_years=0.4", "institutions.Atlantic.params.veto_share=1",
     "institutions.Concord.params.candidacy_years=0.4", "institutions.Concord.params.veto_share=1",
+    "institutions.Atlantic.params.round_share=1000", "institutions.Concord.params.round_share=1000",
 ]
 
 

@@ -195,6 +195,8 @@ ZERO_PARAMS = {
     # No candidacy period (below half a year rounds to 0) and no veto: every applicant joins in
     # the year it applies, as without consent (the record only gains apply rows).
     "candidacy": [f"{k}.{p}" for k in (A, C) for p in ("candidacy_years=0.4", "veto_share=1")],
+    # A round every year that no number of candidates can fill is staged candidacy (which rounds need).
+    "enlargement_rounds": ["mechanisms.candidacy=true"] + [f"{k}.{p}" for k in (A, C) for p in ("round_years=0", "round_share=1000")],
 }
 # What a switch needs, beyond its defaults, to act in these generated worlds at all.
 ENABLING = {
@@ -202,6 +204,8 @@ ENABLING = {
     # A leader that values command over its followers weighs its alliance far above leaving.
     "leader_exit": [f"{D}.membership.leadership_value=0", f"{D}.membership.protection_cost=5"],
     "growth_trends": ["world.states=[{name: Riser, capability: 1.0, regime: 0.5, location: [5000, 5000], growth_trend: 0.05}]"],
+    # Rounds act on candidacies, and at their defaults (a round every year) hardly bind.
+    "enlargement_rounds": ["mechanisms.candidacy=true", f"{A}.round_years=4", f"{C}.round_years=4"],
 }
 
 

@@ -23,6 +23,15 @@ objection weighs more than a small one's.  Here an application opens a *candidac
   candidacy_years + 1 unblocked judgments (candidacy_years years after applying) it joins.
 
 With candidacy_years = 0, veto_share = 0 and reapply_years = 0 this is accession by consent.
+
+Enlargement rounds (``mechanisms.enlargement_rounds``, ``rounds=True``): NATO enlarged in rounds
+decided together (1952, 1999, 2004), the SCO in pairs.  A candidacy that has served its years is
+*ready*; ready candidates join only in a round year, when ``since_round`` (the years k has been
+alive since its last round; its founding year counts as 1, the run's start as a round) has reached
+round_years_k.  A round admits at most
+max(1, round(round_share_k * n_k)) of them, those with the highest support, the capability-weighted
+mean of the incumbents' consent utilities; the rest stay ready (still judged every year) for the
+next round.  With round_years = 0 and a round_share no round can fill (1000), it is staged candidacy.
 ``candidacy_years`` and ``reapply_years`` are stored as real numbers (so that calibration priors
 are continuous) and rounded half up to whole years here (``whole_years``).
 """
@@ -73,10 +82,11 @@ class Candidacies:
 
     years: np.ndarray
     wait: np.ndarray
+    since_round: np.ndarray  # per institution: years since its last enlargement round (0 while it does not exist)
 
     @classmethod
     def empty(cls, n: int, k: int) -> "Candidacies":
-        return cls(np.full((n, k), NOT_CANDIDATE, dtype=np.int64), np.zeros((n, k), dtype=np.int64))
+        return cls(np.full((n, k), NOT_CANDIDATE, dtype=np.int64), np.zeros((n, k), dtype=np.int64), np.zeros(k, dtype=np.int64))
 
     @property
     def running(self) -> np.ndarray:
@@ -90,7 +100,31 @@ class Candidacies:
         self.years[drop] = NOT_CANDIDATE
         barred = self.wait > 0
         self.wait = np.maximum(self.wait - 1, 0)
+        self.since_round = np.where(alive, self.since_round + 1, 0)
         return barred
+
+
+def round_size(round_share: float, members: int) -> int:
+    """The most a round admits: round_share x the members, rounded half up, at least 1."""
+    return max(1, whole_years(round_share * members))
+
+
+def support(utility: np.ndarray, capability: np.ndarray) -> np.ndarray:
+    """Per applicant row: the incumbents' consent utilities, averaged with capability weights."""
+    total = capability.sum()
+    if not utility.shape[1] or total <= 0:
+        return utility.mean(axis=1) if utility.shape[1] else np.zeros(utility.shape[0])
+    return utility @ capability / total
+
+
+def admit_in_round(ready: np.ndarray, backing: np.ndarray, *, due: bool, room: int) -> np.ndarray:
+    """Positions (ascending) of the ready candidates a round admits: none unless a round is due,
+    else the ``room`` with the highest ``backing`` (ties: the lower position first)."""
+    ready = np.flatnonzero(ready)
+    if not due or not len(ready):
+        return ready[:0]
+    order = np.argsort(-backing[ready], kind="stable")
+    return np.sort(ready[order[:room]])
 
 
 def restrict(admissible: np.ndarray, rows: np.ndarray, cols: list[int], state: Candidacies, barred: np.ndarray) -> np.ndarray:
@@ -126,11 +160,13 @@ def advance(
     regime: np.ndarray,
     demand: np.ndarray,
     relaxation: float,
+    rounds: bool = False,
 ) -> Outcome:
     """One year of candidacies after ``membership.choose`` (``join``: per reviewing row the live
     column chosen, or -1, under ``restrict``).  Candidates that no longer choose their candidacy
     withdraw; new choices are applications; every candidacy is judged against the members at the
-    start of the phase; ``state`` is updated in place."""
+    start of the phase; with ``rounds``, ready candidates join only in a round; ``state`` is
+    updated in place."""
     withdrawn, applied, joined, refused = [], [], [], []
     for c, (inst, col) in enumerate(zip(institutions, cols)):
         years = state.years[:, col]
@@ -157,7 +193,15 @@ def advance(
         objecting = objections(util, leader_col, veto=p["veto_threshold"], approval=p.get("approval_threshold", -np.inf))
         stop = blocked(objecting, capability[mem], p["veto_share"])
         years[judged[~stop]] += 1
-        done = judged[~stop][years[judged[~stop]] > whole_years(p["candidacy_years"])]
+        ready = ~stop & (years[judged] > whole_years(p["candidacy_years"]))
+        if rounds:
+            due = state.since_round[col] >= whole_years(p["round_years"])
+            pick = admit_in_round(ready, support(util, capability[mem]), due=due, room=round_size(p["round_share"], len(mem)))
+            done = judged[pick]
+            if len(done):
+                state.since_round[col] = 0
+        else:
+            done = judged[ready]
         years[judged[stop]] = NOT_CANDIDATE
         years[done] = NOT_CANDIDATE
         state.wait[judged[stop], col] = whole_years(p["reapply_years"])
@@ -166,4 +210,5 @@ def advance(
     return Outcome(withdrawn, applied, joined, refused)
 
 
-__all__ = ["Candidacies", "NOT_CANDIDATE", "Outcome", "advance", "blocked", "objecting_share", "objections", "restrict", "whole_years"]
+__all__ = ["Candidacies", "NOT_CANDIDATE", "Outcome", "admit_in_round", "advance", "blocked", "objecting_share", "objections", "restrict",
+           "round_size", "support", "whole_years"]
