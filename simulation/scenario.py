@@ -250,7 +250,7 @@ YearCount = Annotated[float, Field(ge=0.0, le=100.0)]
 #: weighting) and a two-year wait after a refusal (about one electoral cycle of the applicant).
 CANDIDACY_YEARS, VETO_SHARE, REAPPLY_YEARS = 2.0, 0.0, 2.0
 #: Enlargement rounds (docs/ODD.md, M.8): nearly neutral defaults, a round every year that may at
-#: most double the membership; the Cold War calibration fits the alliances' own values.
+#: most double the membership; calibration/coldwar_rounds.yaml fits the alliances' own values.
 ROUND_YEARS, ROUND_SHARE = 0.0, 1.0
 #: Up to a thousand times the membership in one round: 1000 never binds in a world of fewer states.
 RoundShare = Annotated[float, Field(ge=0.0, le=1000.0)]

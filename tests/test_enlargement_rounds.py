@@ -36,6 +36,12 @@ def test_support_weighs_the_incumbents_by_capability():
     np.testing.assert_allclose(candidacy.support(util, np.array([3.0, 1.0])), [0.5, -0.5])
 
 
+def test_support_without_incumbent_capability_is_the_plain_mean_and_without_incumbents_zero():
+    util = np.array([[1.0, -3.0], [2.0, 4.0]])
+    np.testing.assert_allclose(candidacy.support(util, np.zeros(2)), [-1.0, 3.0])
+    np.testing.assert_allclose(candidacy.support(np.zeros((2, 0)), np.zeros(0)), [0.0, 0.0])
+
+
 def test_a_round_takes_the_best_supported_ready_candidates_and_none_when_not_due():
     ready = np.array([True, False, True, True, True])
     backing = np.array([0.1, 9.0, 0.5, 0.5, -1.0])

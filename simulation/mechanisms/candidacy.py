@@ -23,6 +23,8 @@ objection weighs more than a small one's.  Here an application opens a *candidac
   candidacy_years + 1 unblocked judgments (candidacy_years years after applying) it joins.
 
 With candidacy_years = 0, veto_share = 0 and reapply_years = 0 this is accession by consent.
+``candidacy_years`` and ``reapply_years`` are stored as real numbers (so that calibration priors
+are continuous) and rounded half up to whole years here (``whole_years``).
 
 Enlargement rounds (``mechanisms.enlargement_rounds``, ``rounds=True``): NATO enlarged in rounds
 decided together (1952, 1999, 2004), the SCO in pairs.  A candidacy that has served its years is
@@ -32,8 +34,6 @@ round_years_k.  A round admits at most
 max(1, round(round_share_k * n_k)) of them, those with the highest support, the capability-weighted
 mean of the incumbents' consent utilities; the rest stay ready (still judged every year) for the
 next round.  With round_years = 0 and a round_share no round can fill (1000), it is staged candidacy.
-``candidacy_years`` and ``reapply_years`` are stored as real numbers (so that calibration priors
-are continuous) and rounded half up to whole years here (``whole_years``).
 """
 
 from __future__ import annotations
@@ -111,13 +111,13 @@ def round_size(round_share: float, members: int) -> int:
 
 def support(utility: np.ndarray, capability: np.ndarray) -> np.ndarray:
     """Per applicant row: the incumbents' consent utilities, averaged with capability weights."""
+    if not utility.shape[1]:
+        return np.zeros(utility.shape[0])
     total = capability.sum()
-    if not utility.shape[1] or total <= 0:
-        return utility.mean(axis=1) if utility.shape[1] else np.zeros(utility.shape[0])
-    return utility @ capability / total
+    return utility @ capability / total if total > 0 else utility.mean(axis=1)
 
 
-def admit_in_round(ready: np.ndarray, backing: np.ndarray, *, due: bool, room: int) -> np.ndarray:
+def admit_in_round(ready: np.ndarray, backing: np.ndarray | None, *, due: bool, room: int) -> np.ndarray:
     """Positions (ascending) of the ready candidates a round admits: none unless a round is due,
     else the ``room`` with the highest ``backing`` (ties: the lower position first)."""
     ready = np.flatnonzero(ready)
@@ -195,9 +195,9 @@ def advance(
         years[judged[~stop]] += 1
         ready = ~stop & (years[judged] > whole_years(p["candidacy_years"]))
         if rounds:
-            due = state.since_round[col] >= whole_years(p["round_years"])
-            pick = admit_in_round(ready, support(util, capability[mem]), due=due, room=round_size(p["round_share"], len(mem)))
-            done = judged[pick]
+            due = bool(ready.any()) and state.since_round[col] >= whole_years(p["round_years"])
+            backing = support(util, capability[mem]) if due else None  # only a round ranks its candidates
+            done = judged[admit_in_round(ready, backing, due=due, room=round_size(p["round_share"], len(mem)))]
             if len(done):
                 state.since_round[col] = 0
         else:
