@@ -4,12 +4,14 @@ The dispute scores (``disputes.py``) compare yearly *rates*.  A model can match 
 putting the disputes on the wrong states, and membership depends on where they fall: a state's
 security demand z_i = max_j T_ij prox_ij (docs/ODD.md, section 7.10) rises with its quarrels,
 and it is what draws states into alliances.  This module reads one states x years matrix of
-onsets (a state has an onset in a year when it is on either side of a dispute that begins that
-year, counted over the years it is in the system) and gives four statistics
+onsets (a state has an onset in a year when it enters a dispute with another state that year:
+GML's ``midonset``, the first year of the dispute for that pair; in the model, a dispute drawn in
+phase 6; counted over the years the state is in the system) and gives these statistics
 (docs/history.md, "Where the disputes fall"):
 
   onset_share_i  the share of state i's years with an onset
   repeat         P(onset in year y | onset in y - 1), pooled over states and years
+  lift           repeat / the mean onset share (1: no persistence beyond the base rate)
   gini           the Gini coefficient of onset_share over states (0: evenly spread)
   rank_corr      Spearman's correlation of the model's and the record's onset_share, over the
                  states both have (how far the model puts the quarrels on the right states)
@@ -33,6 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
+
+from simulation.errors import UserError
 
 RAW = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "raw"
 #: The last year of the GML record: a run's later years are left out of the comparison.
@@ -88,9 +92,13 @@ def rank_corr(model: pd.Series, record: pd.Series) -> float:
 
 
 def summary(o: Onsets) -> dict[str, float]:
+    """The statistics of one matrix; ``lift`` = repeat / onset_share_mean, the repeat relative
+    to the base rate (1: an onset last year says nothing about this year), so that a model
+    with more disputes overall is not credited with persistence it only has from its level."""
     share = o.share()
-    return {"onset_share_mean": float(share.mean()), "repeat": repeat(o), "gini": gini(share.to_numpy()),
-            "never": float((share == 0).mean())}
+    mean, rep = float(share.mean()), repeat(o)
+    return {"onset_share_mean": mean, "repeat": rep, "lift": rep / mean if mean > 0 else float("nan"),
+            "gini": gini(share.to_numpy()), "never": float((share == 0).mean())}
 
 
 def from_record(years: range, *, disputes: Path = RAW / "gml-ndy-disputes-2.0.csv",
@@ -121,6 +129,8 @@ def from_run(scenario, *, seed: int) -> Onsets:
     states in the world then (years = the scenario's calendar)."""
     from simulation.model import AllianceModel
 
+    if scenario.history is None:
+        raise ValueError("the scenario has no calendar (history.start_year): its years cannot meet the record's")
     with threadpool_limits(limits=1, user_api="blas"):
         model = AllianceModel(scenario, seed=seed)
         onset = np.zeros((model.n, scenario.steps), dtype=bool)
@@ -131,15 +141,19 @@ def from_run(scenario, *, seed: int) -> Onsets:
             onset[i, t] = True
             onset[j, t] = True
             present[:, t] = model.active
-    start = model.start_year if model.start_year is not None else 0
+    start = model.start_year
     return Onsets(list(model.names), np.arange(start + 1, start + scenario.steps + 1), onset, present)
 
 
 def compare(path: str, *, runs: int, seed: int, overrides: list[str], states: list[str] = ()) -> pd.DataFrame:
     """The record's statistics and each run's, over the scenario's calendar years up to
-    RECORD_LAST, on the states the runs have; ``states`` adds their onset shares as columns."""
+    RECORD_LAST, on the states the runs have; ``states`` adds their onset shares as columns.
+    ``rank_corr`` is each run's; ``rank_corr_mean_share`` (record row) is that of the runs'
+    mean share, free of one run's own randomness."""
     from simulation.scenario_io import load_scenario
 
+    if runs < 1:
+        raise ValueError(f"expected at least 1 run, got {runs}")
     scenario = load_scenario(path, overrides)
     seeds = np.random.SeedSequence(seed).generate_state(runs, dtype=np.uint64)
     rows, shares = [], []
@@ -156,7 +170,9 @@ def compare(path: str, *, runs: int, seed: int, overrides: list[str], states: li
     rec_share = record.share()
     for r, s in zip(rows, shares):
         r["rank_corr"] = rank_corr(s, rec_share)
-    rec = {"source": "record", **summary(record), **{f"share {n}": rec_share.get(n, np.nan) for n in states}, "rank_corr": 1.0}
+    mean_share = pd.concat(shares, axis=1).mean(axis=1)
+    rec = {"source": "record", **summary(record), **{f"share {n}": rec_share.get(n, np.nan) for n in states},
+           "rank_corr": np.nan, "rank_corr_mean_share": rank_corr(mean_share, rec_share)}
     return pd.DataFrame([rec, *rows])
 
 
@@ -168,7 +184,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a scenario override, as sweep's")
     ap.add_argument("--states", nargs="*", default=[], metavar="NAME", help="also print these states' onset shares")
     args = ap.parse_args(argv)
-    table = compare(args.scenario, runs=args.runs, seed=args.seed, overrides=args.set, states=args.states)
+    try:
+        table = compare(args.scenario, runs=args.runs, seed=args.seed, overrides=args.set, states=args.states)
+    except (ValueError, UserError) as e:
+        ap.error(str(e))  # exit 2 with the one message (a scenario's names its file, line and key path)
     runs = table[table["source"] != "record"].drop(columns="source")
     out = pd.DataFrame({"record": table.iloc[0].drop("source"), "runs (mean)": runs.mean(),
                         "runs (min)": runs.min(), "runs (max)": runs.max()})

@@ -72,17 +72,28 @@ def test_record_from_gml_rows(tmp_path):
 def test_run_onsets_are_the_sides_of_the_disputes_drawn():
     scenario = load_scenario(TINY)
     o = geo.from_run(scenario, seed=5)
-    counts = []
     from simulation.model import AllianceModel
 
     model = AllianceModel(scenario, seed=5)
+    expected = np.zeros_like(o.onset)
     for t in range(scenario.steps):
         model.step()
         i, j = model.tally.dispute_pairs
-        counts.append(len(set(i.tolist()) | set(j.tolist())))
-    assert o.onset.sum(axis=0).tolist() == counts
+        expected[i, t] = expected[j, t] = True
+    assert (o.onset == expected).all() and expected.any()
     assert o.years.tolist() == list(range(1991, 1991 + scenario.steps))
     assert not (o.onset & ~o.present).any()
+
+
+def test_a_world_without_calendar_is_refused(tmp_path, capsys):
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: plain\nsteps: 3\nworld: {generate: {count: 5}}\n")
+    with pytest.raises(SystemExit) as stop:
+        geo.main([str(plain), "--runs", "1"])
+    assert stop.value.code == 2 and "history.start_year" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        geo.main([str(TINY), "--runs", "0"])
+    assert stop.value.code == 2
 
 
 def test_no_disputes_no_onsets():
@@ -92,16 +103,21 @@ def test_no_disputes_no_onsets():
     assert np.isnan(geo.repeat(o)) and geo.summary(o)["never"] == 1.0
 
 
-def test_the_record_concentrates_disputes_more_than_an_even_spread():
-    """On the shipped GML record (1949-1990): the figures docs/history.md quotes."""
+def test_the_record_figures_docs_history_quotes():
+    """docs/history.md section 17 quotes these (all COW states there; the runs' states are the same)."""
     s = geo.summary(geo.from_record(range(1949, 1991)))
-    assert s["repeat"] > 0.5 and s["gini"] > 0.45 and 0.1 < s["never"] < 0.2
+    assert (s["repeat"], s["gini"], s["never"]) == pytest.approx((0.539, 0.511, 0.126), abs=1e-3)
+    assert s["lift"] == pytest.approx(s["repeat"] / s["onset_share_mean"])
+    share = geo.from_record(range(1949, 1991)).share()
+    assert share["SWZ"] == pytest.approx(2 / 42) and share["CYP"] == pytest.approx(10 / 31, abs=1e-3)
 
 
 def test_command_prints_the_record_beside_the_runs(capsys):
-    assert geo.main([str(TINY), "--runs", "2", "--states", "USA", "GBR"]) == 0
+    assert geo.main([str(TINY), "--runs", "2", "--states", "USA", "RUS"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["record", "runs", "(mean)", "runs", "(min)", "runs", "(max)"]
     rows = {line.split()[0] + (" " + line.split()[1] if line.startswith("share") else ""): line for line in out.splitlines()[1:]}
-    assert set(rows) == {"onset_share_mean", "repeat", "gini", "never", "share USA", "share GBR", "rank_corr"}
-    assert rows["share USA"].split()[2] == "1.000"  # the USA had a dispute onset in every year 1991-1998
+    assert set(rows) == {"onset_share_mean", "repeat", "lift", "gini", "never", "share USA", "share RUS", "rank_corr",
+                         "rank_corr_mean_share"}
+    record_rus = geo.from_record(range(1991, 1999)).share()["RUS"]
+    assert rows["share RUS"].split()[2] == f"{record_rus:.3f}"  # the record's column is over 1991-1998
