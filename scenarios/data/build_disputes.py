@@ -42,6 +42,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulation.history import gml
+from simulation.history.gml import in_system
+
 DATA_DIR = Path(__file__).resolve().parent
 
 RAW_SHA256 = {
@@ -50,7 +53,7 @@ RAW_SHA256 = {
     "nato_sco_membership.csv": "4e39522d57914da4e4735b94d6fba342ff7ac963b26cd5cb3ef46007cd2ba20b",
     "warsaw_pact_membership.csv": "077ecee1ebd1633b153c9d0de03ea77514fd5c6a134a08eb108ceaaae5a8bdfc",
 }
-FIRST_YEAR, LAST_YEAR = 1946, 2010
+FIRST_YEAR, LAST_YEAR = 1946, gml.LAST_YEAR
 #: Membership passes from a state that left the system to its continuation (West Germany).
 SUCCESSOR = {260: (255, 1990)}
 SCOPES_ORDER = ("world", "intra", "inter", "NATO", "WTO", "SCO")
@@ -60,14 +63,6 @@ RATE_DECIMALS = 6
 def fail(message: str) -> None:
     print(f"build_disputes: error: {message}", file=sys.stderr)
     raise SystemExit(2)
-
-
-def in_system(s: pd.DataFrame, year: int) -> set[int]:
-    """COW codes of the states in the system on 31 December of ``year`` (``s``: states2016.csv)."""
-    start = s.styear * 10000 + s.stmonth * 100 + s.stday
-    end = s.endyear * 10000 + s.endmonth * 100 + s.endday
-    day = year * 10000 + 1231
-    return set(int(c) for c in s.ccode[(start <= day) & (end >= day)])
 
 
 def members_by_year(raw: Path, year: int) -> dict[str, set[int]]:
@@ -89,11 +84,11 @@ def _continued(ccode: int, year: int) -> int:
 
 def onset_dyads(raw: Path) -> pd.DataFrame:
     """Distinct (year, a, b) with a < b and at least one dispute onset."""
-    d = pd.read_csv(raw / "gml-ndy-disputes-2.0.csv", usecols=["ccode1", "ccode2", "year", "midonset"])
-    for col in d.columns:
-        if not pd.api.types.is_integer_dtype(d[col]):
-            fail(f"gml-ndy-disputes-2.0.csv: column {col} is not whole numbers")
-    d = d[(d.midonset == 1) & d.year.between(FIRST_YEAR, LAST_YEAR)]
+    try:
+        d = gml.onsets(raw / "gml-ndy-disputes-2.0.csv")
+    except ValueError as e:
+        fail(str(e))
+    d = d[d.year.between(FIRST_YEAR, LAST_YEAR)]
     a, b = d[["ccode1", "ccode2"]].min(axis=1), d[["ccode1", "ccode2"]].max(axis=1)
     return pd.DataFrame({"year": d.year, "a": a, "b": b}).drop_duplicates().sort_values(["year", "a", "b"])
 

@@ -37,10 +37,11 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from simulation.errors import UserError
+from simulation.history import gml
 
 RAW = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "raw"
 #: The last year of the GML record: a run's later years are left out of the comparison.
-RECORD_LAST = 2010
+RECORD_LAST = gml.LAST_YEAR
 
 
 @dataclass(frozen=True)
@@ -104,24 +105,24 @@ def summary(o: Onsets) -> dict[str, float]:
 def from_record(years: range, *, disputes: Path = RAW / "gml-ndy-disputes-2.0.csv",
                 system: Path = RAW / "states2016.csv") -> Onsets:
     """The record's onsets (GML MID v2.0 dyad-years with ``midonset == 1``) over ``years``, for
-    the states of the COW system list, present in the years of their spells."""
-    spells = pd.read_csv(system, usecols=["stateabb", "ccode", "styear", "endyear"])
-    names = list(dict.fromkeys(spells["stateabb"]))
+    the states of the COW system list, present in a year when in the system on 31 December
+    (``gml.in_system``, the rule of the observed dispute rates and of the model's world)."""
+    table = pd.read_csv(system)
+    names = list(dict.fromkeys(table["stateabb"]))
     row = {s: i for i, s in enumerate(names)}
-    abb = dict(zip(spells["ccode"], spells["stateabb"]))
+    abb = dict(zip(table["ccode"], table["stateabb"]))
     yrs = np.arange(years.start, years.stop)
     present = np.zeros((len(names), len(yrs)), dtype=bool)
-    for s, a, b in spells[["stateabb", "styear", "endyear"]].itertuples(index=False):
-        present[row[s], (yrs >= a) & (yrs <= b)] = True
-    raw = pd.read_csv(disputes, usecols=["ccode1", "ccode2", "year", "midonset"], dtype=str)
-    num = raw.apply(pd.to_numeric, errors="coerce").dropna()
-    num = num[(num["midonset"] == 1) & num["year"].isin(yrs)]
+    for t, y in enumerate(yrs):
+        present[[row[abb[c]] for c in gml.in_system(table, int(y))], t] = True
+    rows = gml.onsets(disputes)
+    rows = rows[rows["year"].isin(yrs)]
     onset = np.zeros_like(present)
     for side in ("ccode1", "ccode2"):
-        for c, y in num[[side, "year"]].astype(int).itertuples(index=False):
+        for c, y in rows[[side, "year"]].itertuples(index=False):
             if c in abb:
                 onset[row[abb[c]], y - years.start] = True
-    return Onsets(names, yrs, onset, present)
+    return Onsets(names, yrs, onset & present, present)
 
 
 def from_run(scenario, *, seed: int) -> Onsets:

@@ -59,14 +59,24 @@ def test_rank_corr_over_common_states():
 
 def test_record_from_gml_rows(tmp_path):
     system = tmp_path / "states.csv"
-    system.write_text("stateabb,ccode,styear,endyear\nAAA,1,1990,2010\nBBB,2,1995,2010\nCCC,3,1990,1996\nCCC,3,1999,2010\n")
+    system.write_text("stateabb,ccode,styear,stmonth,stday,endyear,endmonth,endday\n"
+                      "AAA,1,1990,1,1,2010,12,31\nBBB,2,1995,3,1,2010,12,31\n"
+                      "CCC,3,1990,1,1,1996,12,31\nCCC,3,1999,6,1,2010,12,31\nDDD,4,1990,1,1,1997,6,30\n")
     disputes = tmp_path / "gml.csv"
-    disputes.write_text("ccode1,ccode2,year,midonset\n1,2,1996,1\n1,2,1997,0\n1,3,1997,1\n2,3,1991,1\n2 Policy,3,1996,1\n")
+    disputes.write_text("ccode1,ccode2,year,midonset\n1,2,1996,1\n1,2,1997,0\n1,3,1997,1\n2,3,1991,1\n1,4,1997,1\n")
     o = geo.from_record(range(1995, 2000), disputes=disputes, system=system)
-    assert o.states == ["AAA", "BBB", "CCC"]
-    assert o.onset.astype(int).tolist() == [[0, 1, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0]]
-    assert o.present.astype(int).tolist() == [[1] * 5, [1] * 5, [1, 1, 0, 0, 1]]  # CCC's two spells
-    # 1991 is outside the years; the row with text in a numeric field is dropped, not read
+    assert o.states == ["AAA", "BBB", "CCC", "DDD"]
+    # CCC is out of the system on 31 Dec 1997 and DDD left in mid-1997: their 1997 onsets do not count
+    assert o.onset.astype(int).tolist() == [[0, 1, 1, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
+    assert o.present.astype(int).tolist() == [[1] * 5, [1] * 5, [1, 1, 0, 0, 1], [1, 1, 0, 0, 0]]  # CCC's two spells
+    # 1991 is outside the years
+
+
+def test_record_with_text_in_a_numeric_field_is_refused(tmp_path):
+    disputes = tmp_path / "gml.csv"
+    disputes.write_text("ccode1,ccode2,year,midonset\n1,2,1996,1\n2 Policy,3,1996,1\n")
+    with pytest.raises(ValueError, match="column ccode1 is not whole numbers"):
+        geo.from_record(range(1995, 2000), disputes=disputes)
 
 
 def test_run_onsets_are_the_sides_of_the_disputes_drawn():
