@@ -449,6 +449,7 @@ class Mechanisms(Frozen):
     leader_exit: bool = Field(False, description="on: a leader weighs its own alliance and may leave it; the strongest remaining member succeeds")
     leader_succession: bool = Field(False, description="on: leadership passes to a member whose capability exceeds succession_ratio times the leader's")
     candidacy: bool = Field(False, description="on: an application opens a candidacy judged every year by the incumbents' consent utilities; it is refused when the objectors' share of the institution's capability exceeds veto_share, and joins after candidacy_years unblocked years; a candidate withdraws when it no longer wants in (supersedes accession_consent's one-year decision)")
+    threat_by_power: bool = Field(False, description="on: security demand weighs the tension with each state by that state's share of the pair's capability, z_i = max_j T_ij prox_ij p_j / (p_i + p_j) (balance of threat)")
     enlargement_rounds: bool = Field(False, description="on (needs candidacy): candidates that have served their candidacy join together in rounds, round_years apart, at most round_share times the members per round, those the members support most first")
 
     @model_validator(mode="after")

@@ -197,6 +197,8 @@ ZERO_PARAMS = {
     "candidacy": [f"{k}.{p}" for k in (A, C) for p in ("candidacy_years=0.4", "veto_share=1")],
     # A round every year that no number of candidates can fill is staged candidacy (which rounds need).
     "enlargement_rounds": ["mechanisms.candidacy=true"] + [f"{k}.{p}" for k in (A, C) for p in ("round_years=0", "round_share=1000")],
+    # Security demand enters utilities only through the defence and dialogue weights.
+    "threat_by_power": [f"{D}.membership.defence_value=0", f"{D}.membership.dialogue_value=0"],
 }
 # What a switch needs, beyond its defaults, to act in these generated worlds at all.
 ENABLING = {

@@ -7,7 +7,9 @@ Utility of institution k for state i (weights w_* are dynamics.membership parame
   dialogue:  w_dia chi_k (delta_k / alpha) z_i + w_thr c_k tau_i - w_bur burden_k
 
 with z_i = max_j T_ij prox_ij (the worst tension with a nearby state) and
-control_k = 1 - (1 - interference_k)(1 - planning_k).
+control_k = 1 - (1 - interference_k)(1 - planning_k).  With ``mechanisms.threat_by_power`` the
+tension with j also counts by j's power relative to i's (Walt 1987: a threat is power,
+proximity and intent together): z_i = max_j T_ij prox_ij p_j / (p_i + p_j).
 """
 
 from __future__ import annotations
@@ -17,11 +19,24 @@ import numpy as np
 from simulation.scenario import MembershipParams
 
 
-def security_demand(tension_rows: np.ndarray, proximity_rows: np.ndarray) -> np.ndarray:
-    """z_i = max_j T_ij prox_ij for the given rows."""
+def security_demand(tension_rows: np.ndarray, proximity_rows: np.ndarray, power_rows: np.ndarray | None = None) -> np.ndarray:
+    """z_i = max_j T_ij prox_ij [q_ij] for the given rows; ``power_rows`` (or None) from
+    :func:`relative_power`."""
     if tension_rows.shape[1] == 0:
         return np.zeros(tension_rows.shape[0])
-    return (tension_rows * proximity_rows).max(axis=1)
+    weighted = tension_rows * proximity_rows
+    if power_rows is not None:
+        weighted = weighted * power_rows
+    return weighted.max(axis=1)
+
+
+def relative_power(capability: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """q_ij = p_j / (p_i + p_j) for rows i (all states if None): how much of the pair's power is
+    the other side's.  0 where both capabilities are 0 (a pair of states that have left)."""
+    p = np.asarray(capability, dtype=float)
+    mine = (p if rows is None else p[rows])[:, None]
+    total = mine + p[None, :]
+    return np.divide(p[None, :], total, out=np.zeros_like(total), where=total > 0)
 
 
 def hegemonic_utility(w: MembershipParams, p: dict[str, float], control: float, *, governance, threat, demand, sovereignty, regime, leader_regime) -> np.ndarray:
