@@ -89,6 +89,16 @@ def error_text(exc: UserError) -> str:
     return "\n".join(f"error: {line}" for line in str(exc).splitlines())
 
 
+def file_problem(path: str, key: str) -> "Callable[[str, int | None], ScenarioError]":
+    """``problem(message, line=None)``: a ``ScenarioError`` at ``key`` naming the file and line."""
+
+    def problem(message: str, line: int | None = None) -> ScenarioError:
+        where = f"{path}:{line}" if line else str(path)
+        return ScenarioError(f"{where}: {message}", path=key)
+
+    return problem
+
+
 def data_file_text(path: str, key: str, columns: str) -> tuple[str, "Callable[[str, int | None], ScenarioError]"]:
     """The text of a UTF-8 CSV data file that a scenario names at ``key`` (a byte-order mark is
     fine), and ``problem(message, line=None)`` making a ``ScenarioError`` at ``key`` that names
@@ -96,10 +106,7 @@ def data_file_text(path: str, key: str, columns: str) -> tuple[str, "Callable[[s
     ``columns`` says what the file should hold (e.g. ``a,b,km``)."""
     from pathlib import Path
 
-    def problem(message: str, line: int | None = None) -> ScenarioError:
-        where = f"{path}:{line}" if line else str(path)
-        return ScenarioError(f"{where}: {message}", path=key)
-
+    problem = file_problem(path, key)
     p = Path(path)
     if not p.is_file():
         raise problem("no such file")

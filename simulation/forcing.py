@@ -9,13 +9,14 @@ have are ignored; an active state without a row for a year keeps its model value
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from simulation.errors import data_file_text
+from simulation.errors import data_file_text, file_problem
 
 FORCING_COLUMNS = ("year", "state", "capability", "regime")
 
@@ -46,10 +47,20 @@ def read_forcing_file(path: str, names: list[str]) -> Forcing:
 
     UTF-8 (a byte-order mark is fine); blank lines and rows naming states the scenario does not
     have are ignored; a (year, state) pair may appear once.  Every problem is a ``ScenarioError``
-    at ``history.forcing_file`` naming the CSV and its line.
+    at ``history.forcing_file`` naming the CSV and its line.  The file is read every time; its
+    parse is remembered by content (``_parse``), and its arrays are read-only.
     """
+    text, _ = data_file_text(path, "history.forcing_file", "year,state,capability,regime")
+    return Forcing(dict(_parse(text, str(path), tuple(names)).years))
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(text: str, path: str, names: tuple[str, ...]) -> Forcing:
+    """Why cached: a calibration builds the same world thousands of times, and parsing a
+    historical world's forcing was a fifth of a Cold War run.  Keyed by the file's text and the
+    names; errors are not cached."""
+    problem = file_problem(path, "history.forcing_file")
     index = {n: i for i, n in enumerate(names)}
-    text, problem = data_file_text(path, "history.forcing_file", "year,state,capability,regime")
 
     rows: dict[int, dict[int, tuple[float, float]]] = {}
     seen: dict[tuple[int, str], int] = {}
@@ -90,7 +101,10 @@ def read_forcing_file(path: str, names: list[str]) -> Forcing:
     out = Forcing()
     for year, by_state in rows.items():
         idx = np.array(sorted(by_state), dtype=np.intp)
-        out.years[year] = (idx, np.array([by_state[i][0] for i in idx]), np.array([by_state[i][1] for i in idx]))
+        arrays = (idx, np.array([by_state[i][0] for i in idx]), np.array([by_state[i][1] for i in idx]))
+        for a in arrays:
+            a.flags.writeable = False  # shared by every run that reads this file
+        out.years[year] = arrays
     return out
 
 

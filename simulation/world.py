@@ -9,13 +9,14 @@ the scenario refers to (``world.distance_file``), once, before the run starts.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.errors import ScenarioError, data_file_text
+from simulation.errors import ScenarioError, data_file_text, file_problem
 from simulation.forcing import Forcing, read_forcing_file
 from simulation.scenario import Beta, EnterEvent, LogNormal, Pareto, Scenario, Uniform
 
@@ -241,12 +242,22 @@ def read_distance_file(path: str, names: list[str]) -> np.ndarray:
     The file is UTF-8 (a byte-order mark, as Excel writes, is fine); spaces around names and
     values are ignored, as are blank lines and rows naming states the scenario does not have.
     Every problem is a ``ScenarioError`` at ``world.distance_file`` naming the CSV and its line.
+    The file is read every time; its parse is remembered by content (``_parse_distances``).
     """
+    text, _ = data_file_text(path, "world.distance_file", "a,b,km")
+    return _parse_distances(text, str(path), tuple(names)).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_distances(text: str, path: str, names: tuple[str, ...]) -> np.ndarray:
+    """Why cached: a calibration or sweep builds the same world thousands of times, and parsing
+    a historical world's distances was a quarter of a Cold War run.  Keyed by the file's text
+    (so an edited file is parsed afresh) and the names; errors are not cached."""
+    problem = file_problem(path, "world.distance_file")
     index = {n: i for i, n in enumerate(names)}
     n = len(names)
     dist = np.full((n, n), np.nan)
     np.fill_diagonal(dist, 0.0)
-    text, problem = data_file_text(path, "world.distance_file", "a,b,km")
 
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
