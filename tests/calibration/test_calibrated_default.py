@@ -22,7 +22,7 @@ BUILD = ROOT / "scenarios" / "data" / "build_world.py"
 HISTORICAL = ("world_1949_1990", "world_1991_2024", "world_2001_2024")
 STATIC = ("world_2016",)
 #: The calibrations that fit the Cold War world (their priors must cover the included keys).
-COLDWAR_CALIBRATIONS = ("coldwar.yaml", "coldwar_quick.yaml", "coldwar_rounds.yaml")
+COLDWAR_CALIBRATIONS = ("coldwar.yaml", "coldwar_quick.yaml", "coldwar_rounds.yaml", "coldwar_threat_by_power.yaml")
 
 
 def mapping(path: Path) -> dict:

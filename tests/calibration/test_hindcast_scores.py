@@ -96,7 +96,7 @@ def test_simulator_adds_one_state_row_per_named_state():
     assert (record[record["change"] != hs.STATE_ROW]["change"].isin(["found", "join", "leave", "enter", "exit", "dissolve", "apply", "refused"])).all()
 
 
-@pytest.mark.parametrize("name", ["coldwar.yaml", "coldwar_quick.yaml", "coldwar_rounds.yaml"])
+@pytest.mark.parametrize("name", ["coldwar.yaml", "coldwar_quick.yaml", "coldwar_rounds.yaml", "coldwar_threat_by_power.yaml"])
 def test_shipped_cold_war_calibrations_load_and_name_real_parameters(name):
     calibration = load_calibration(ROOT / "calibration" / name).calibration
     base = load_scenario(ROOT / "scenarios" / "world_1949_1990.yaml", calibration.hindcasts[0].overrides)
