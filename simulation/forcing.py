@@ -56,9 +56,8 @@ def read_forcing_file(path: str, names: list[str]) -> Forcing:
 
 @functools.lru_cache(maxsize=4)
 def _parse(text: str, path: str, names: tuple[str, ...]) -> Forcing:
-    """Why cached: a calibration builds the same world thousands of times, and parsing a
-    historical world's forcing was a fifth of a Cold War run.  Keyed by the file's text and the
-    names; errors are not cached."""
+    """Why cached: as ``world._parse_distances``.  Keyed by the file's text, the path its
+    messages name and the names; errors are not cached."""
     problem = file_problem(path, "history.forcing_file")
     index = {n: i for i, n in enumerate(names)}
 

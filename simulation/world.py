@@ -250,9 +250,10 @@ def read_distance_file(path: str, names: list[str]) -> np.ndarray:
 
 @functools.lru_cache(maxsize=4)
 def _parse_distances(text: str, path: str, names: tuple[str, ...]) -> np.ndarray:
-    """Why cached: a calibration or sweep builds the same world thousands of times, and parsing
-    a historical world's distances was a quarter of a Cold War run.  Keyed by the file's text
-    (so an edited file is parsed afresh) and the names; errors are not cached."""
+    """Why cached: a calibration or sweep builds the same world thousands of times; parsing a
+    historical world's distance and forcing files cost a quarter of a Cold War particle
+    evaluation (docs/performance.md).  Keyed by the file's text (so an edited file is parsed
+    afresh), the path its messages name and the names; errors are not cached."""
     problem = file_problem(path, "world.distance_file")
     index = {n: i for i, n in enumerate(names)}
     n = len(names)

@@ -11,7 +11,7 @@ from numpy.testing import assert_array_equal
 from simulation.mechanisms import membership
 from simulation.model import AllianceModel
 from simulation.scenario_io import scenario_from_dict
-from strategies import ATLANTIC, CONCORD
+from strategies import ATLANTIC
 
 
 def test_relative_power_by_hand():
@@ -60,8 +60,7 @@ def _equal_world(overrides):
     states = [{"name": f"S{i:02d}", "capability": 1.0, "regime": float(rng.uniform(0.2, 1.0)),
                "location": [float(rng.uniform(0, 4000)), float(rng.uniform(0, 4000))]} for i in range(30)]
     data = {"name": "equal", "steps": 40, "world": {"states": states},
-            "institutions": {"Atlantic": dict(ATLANTIC, founders=["S00", "S01", "S02"]),
-                             "Concord": dict(CONCORD, founders=["S03", "S04", "S05"])}}
+            "institutions": {"Atlantic": dict(ATLANTIC, founders=["S00", "S01", "S02"])}}
     base = ["mechanisms.capability_growth=false", "mechanisms.burden=false", "mechanisms.escalation=false",
             "mechanisms.accession_consent=true", "mechanisms.candidacy=true", "mechanisms.view_persistence=true",
             "mechanisms.leader_exit=true"]
@@ -72,13 +71,15 @@ def _equal_world(overrides):
 
 
 def test_with_equal_powers_weighing_by_power_halves_demand_exactly():
-    """Metamorphic: with every q_ij = 1/2, the switch on with the defence and dialogue weights
-    doubled is the switch off, bit for bit (z enters every utility only through w_def z and
-    w_dia z; scaling by 2 is exact in binary floating point).  The switch on alone differs."""
+    """Metamorphic: with every q_ij = 1/2 and one hegemonic alliance, the switch on with the
+    defence weight doubled is the switch off, bit for bit: with no platform, z enters every
+    utility (a state's, an incumbent's consent, the leader's) only as w_def * ... * z, and w_def
+    nowhere else; scaling by 2 is exact in binary floating point.  (A platform would break it:
+    w_dia also weighs tension without z in the platform's consent.)  The switch on alone differs."""
     d = "dynamics.membership"
-    on = _equal_world(["mechanisms.threat_by_power=true", f"{d}.defence_value=2.0", f"{d}.dialogue_value=6.0"])
-    off = _equal_world([f"{d}.defence_value=1.0", f"{d}.dialogue_value=3.0"])
-    plain = _equal_world(["mechanisms.threat_by_power=true", f"{d}.defence_value=1.0", f"{d}.dialogue_value=3.0"])
+    on = _equal_world(["mechanisms.threat_by_power=true", f"{d}.defence_value=2.0"])
+    off = _equal_world([f"{d}.defence_value=1.0"])
+    plain = _equal_world(["mechanisms.threat_by_power=true", f"{d}.defence_value=1.0"])
     assert (on.capability == 1.0).all()
     assert on.membership_log.frame().equals(off.membership_log.frame())
     assert_array_equal(on.tension, off.tension)
