@@ -77,9 +77,15 @@ def _decide(model: "AllianceModel", decide: bool) -> None:
     rows = np.flatnonzero(reviewing)
     if not len(rows):
         return
-    by_power = mech.threat_by_power
-    demand = membership.security_demand(model.tension[rows], model.proximity_active[rows],
-                                        membership.relative_power(model.capability, rows) if by_power else None)
+    # Security demand: every state's when the incumbents or a leader weigh it too, else the
+    # reviewing states' only (the same numbers either way; computed once).
+    power = membership.relative_power if mech.threat_by_power else None
+    if mech.accession_consent or mech.leader_exit or mech.candidacy:
+        z_all = membership.security_demand(model.tension, model.proximity_active, power(model.capability) if power else None)
+        demand = z_all[rows]
+    else:
+        z_all = None
+        demand = membership.security_demand(model.tension[rows], model.proximity_active[rows], power(model.capability, rows) if power else None)
     shape = (len(rows), len(live))
     util = np.zeros(shape)
     member, admissible, forced, locked = (np.zeros(shape, dtype=bool) for _ in range(4))
@@ -101,8 +107,6 @@ def _decide(model: "AllianceModel", decide: bool) -> None:
     views = np.column_stack([model.views[k.name][rows] for k in live])
     if mech.candidacy:
         admissible = candidacy.restrict(admissible, rows, cols, model.candidacies, barred)
-    # Every state's security demand, which the incumbents and a leader weigh: only when needed.
-    z_all = membership.security_demand(model.tension, model.proximity_active, membership.relative_power(model.capability) if by_power else None) if (mech.accession_consent or mech.leader_exit or mech.candidacy) else None
     d = history_review.review(
         rows, util, views, member, admissible, forced, locked, live, w, mech,
         tenure=model.tenure[:, cols], trust=model.trust[:, cols], eligible=model.eligible[:, cols],

@@ -6,7 +6,7 @@ experiment executors): callers pass a validated ``Scenario`` and get tables back
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -26,19 +26,23 @@ class RunOutput(NamedTuple):
     memberships: pd.DataFrame
 
 
-def simulate(scenario: Scenario, *, seed: int | None = None, steps: int | None = None) -> AllianceModel:
+def simulate(scenario: Scenario, *, seed: int | None = None, steps: int | None = None,
+             after_step: Callable[[AllianceModel, int], None] | None = None) -> AllianceModel:
     """Build the model and run it for ``steps`` (default ``scenario.steps``); return the model.
 
     BLAS is held to one thread: the numbers then cannot depend on how many threads a
-    machine offers, and parallel runs do not oversubscribe the cores.
+    machine offers, and parallel runs do not oversubscribe the cores.  ``after_step(model, t)``
+    (t = 0 after the first step) lets a caller read what a step did before the next one.
     """
     steps = scenario.steps if steps is None else int(steps)
     with threadpool_limits(limits=1, user_api="blas"):
         model = AllianceModel(scenario, seed=seed)
         checked = check_step(model)  # NaN or inf stops the run at its first step (simulation.finite)
-        for _ in range(steps):
+        for t in range(steps):
             model.step()
             checked = check_step(model, checked)
+            if after_step is not None:
+                after_step(model, t)
     return model
 
 

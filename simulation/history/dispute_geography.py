@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
-from threadpoolctl import threadpool_limits
 
 from simulation.errors import UserError
 from simulation.history import gml
@@ -127,23 +126,28 @@ def from_record(years: range, *, disputes: Path = RAW / "gml-ndy-disputes-2.0.cs
 
 def from_run(scenario, *, seed: int) -> Onsets:
     """A run's onsets: after every step, both sides of each dispute drawn in phase 6, over the
-    states in the world then (years = the scenario's calendar)."""
-    from simulation.model import AllianceModel
+    states in the world then (years = the scenario's calendar).  The run is ``runner.simulate``'s
+    (one BLAS thread, the finite-value check)."""
+    from simulation.runner import simulate
 
     if scenario.history is None:
         raise ValueError("the scenario has no calendar (history.start_year): its years cannot meet the record's")
-    with threadpool_limits(limits=1, user_api="blas"):
-        model = AllianceModel(scenario, seed=seed)
-        onset = np.zeros((model.n, scenario.steps), dtype=bool)
-        present = np.zeros_like(onset)
-        for t in range(scenario.steps):
-            model.step()
-            i, j = model.tally.dispute_pairs
-            onset[i, t] = True
-            onset[j, t] = True
-            present[:, t] = model.active
+    onset: list[np.ndarray] = []
+    present: list[np.ndarray] = []
+
+    def record(model, t: int) -> None:
+        row = np.zeros(model.n, dtype=bool)
+        i, j = model.tally.dispute_pairs
+        row[i] = True
+        row[j] = True
+        onset.append(row)
+        present.append(model.active.copy())
+
+    model = simulate(scenario, seed=seed, after_step=record)
     start = model.start_year
-    return Onsets(list(model.names), np.arange(start + 1, start + scenario.steps + 1), onset, present)
+    empty = np.zeros((model.n, 0), dtype=bool)
+    return Onsets(list(model.names), np.arange(start + 1, start + scenario.steps + 1),
+                  np.column_stack(onset) if onset else empty, np.column_stack(present) if present else empty)
 
 
 def compare(path: str, *, runs: int, seed: int, overrides: list[str], states: list[str] = ()) -> pd.DataFrame:
